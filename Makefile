@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# krepro - kernel regression and reproduction suite.
+#
+#   make          build the reproducers (static) and the krepro command
+#   make setup    install what the project needs from Debian's archive
+#   make run      setup + build + run every default case on the default kernels
+#   make check    setup + build + all tests
+
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11
+B       := build
+
+# Debian packages the project needs at build, run or test time.
+PACKAGES := gcc make libc6-dev libcap-dev busybox-static qemu-system-x86 \
+	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
+	tar systemd bats hyperfine python3 python3-junitparser libxml2-utils \
+	chromium perl
+
+# Reproducers: one C file each in repro/, sharing repro/lib/.
+REPROS     := $(patsubst repro/%.c,%,$(wildcard repro/*.c))
+REPRO_BINS := $(addprefix $(B)/repro/,$(REPROS))
+REPRO_LIB  := repro/lib/util.c
+KSFT_DIR   := $(B)/include
+KSFT_HDRS  := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
+
+HARNESS_SRCS := $(filter-out harness/krepro.c,$(wildcard harness/*.c)) $(wildcard vm/*.c)
+HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard vm/*.h)
+UNIT_SRCS    := $(wildcard harness/tests/test_*.c)
+UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all setup run check unit bats host-check vm-check bench clean
+all: $(B)/krepro $(REPRO_BINS)
+
+setup:
+	@sh vm/setup-packages.sh $(PACKAGES)
+
+# The harness headers come from Debian's kernel source tarball at build
+# time; they are never committed.
+$(KSFT_HDRS) &:
+	@src=$$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1); \
+	if [ -z "$$src" ]; then echo "krepro: cannot find /usr/src/linux-source-*.tar.xz (run make setup)" >&2; exit 2; fi; \
+	top=$$(basename $$src .tar.xz); mkdir -p $(KSFT_DIR); \
+	tar -xJf $$src -C $(KSFT_DIR) --strip-components=4 \
+		$$top/tools/testing/selftests/kselftest_harness.h \
+		$$top/tools/testing/selftests/kselftest.h
+	@touch $(KSFT_HDRS)
+
+$(B)/repro/%: repro/%.c $(REPRO_LIB) repro/lib/util.h $(KSFT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -I$(KSFT_DIR) -Irepro -o $@ $< $(REPRO_LIB) -lcap
+
+$(B)/krepro: harness/krepro.c $(HARNESS_SRCS) $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iharness -Ivm -o $@ harness/krepro.c $(HARNESS_SRCS) -lm
+
+$(B)/tests/%: harness/tests/%.c $(HARNESS_SRCS) $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iharness -Ivm -o $@ $< $(HARNESS_SRCS) -lm
+
+run: setup all
+	$(B)/krepro run -o results/latest
+
+unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+bats: all
+	bats --print-output-on-failure ci/
+
+check: setup all
+	$(MAKE) --no-print-directory unit
+	bats ci/
+
+bench: all
+	sh bench/run.sh
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int krepro_private_mount_ns(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	return 0;
+}
+
+int krepro_path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int krepro_scratch_tmpfs(char *buf, size_t len, const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	int ret;
+
+	if (!base || !*base)
+		base = "/tmp";
+	ret = krepro_path(buf, len, "%s/krepro-%s.XXXXXX", base, tag);
+	if (ret)
+		return ret;
+	if (!mkdtemp(buf))
+		return -errno;
+	if (mount("krepro", buf, "tmpfs", 0, "mode=0755")) {
+		ret = -errno;
+		rmdir(buf);
+		buf[0] = '\0';
+		return ret;
+	}
+	return 0;
+}
+
+void krepro_scratch_release(const char *path)
+{
+	if (!path || !path[0])
+		return;
+	umount2(path, MNT_DETACH);
+	rmdir(path);
+}
+
+int krepro_become_user(uid_t uid, gid_t gid)
+{
+	cap_t caps, empty;
+	int differ;
+
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
+		return -errno;
+	if (setgroups(0, NULL))
+		return -errno;
+	if (setresgid(gid, gid, gid))
+		return -errno;
+	if (setresuid(uid, uid, uid))
+		return -errno;
+
+	/* setresuid() clears the sets already; make it explicit and check. */
+	empty = cap_init();
+	if (!empty)
+		return -errno;
+	if (cap_set_proc(empty)) {
+		int err = -errno;
+
+		cap_free(empty);
+		return err;
+	}
+	caps = cap_get_proc();
+	if (!caps) {
+		cap_free(empty);
+		return -errno;
+	}
+	differ = cap_compare(caps, empty);
+	cap_free(caps);
+	cap_free(empty);
+	return differ ? -EPERM : 0;
+}
+
+int krepro_in_child(krepro_child_fn fn, void *arg, void *out, size_t outlen)
+{
+	int fds[2], status, ret;
+	ssize_t got = 0;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return ret;
+	}
+	if (pid == 0) {
+		struct { int ret; } head;
+
+		close(fds[0]);
+		head.ret = fn(arg, out);
+		if (write(fds[1], &head, sizeof(head)) != sizeof(head))
+			_exit(2);
+		if (outlen && write(fds[1], out, outlen) != (ssize_t)outlen)
+			_exit(2);
+		_exit(0);
+	}
+	close(fds[1]);
+	ret = -EPROTO;
+	{
+		int head;
+
+		if (read(fds[0], &head, sizeof(head)) == sizeof(head)) {
+			ret = head;
+			while (outlen && (size_t)got < outlen) {
+				ssize_t n = read(fds[0], (char *)out + got,
+						 outlen - got);
+				if (n <= 0)
+					break;
+				got += n;
+			}
+			if ((size_t)got != outlen)
+				ret = -EPROTO;
+		}
+	}
+	close(fds[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (WIFSIGNALED(status))
+		return -EINTR;
+	return ret;
+}
+
+int krepro_write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}

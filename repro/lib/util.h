@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the krepro reproducers.  They return 0 or -errno and
+ * never assert: only a test body asserts, so a failure points at the line
+ * that matters.
+ */
+#ifndef KREPRO_REPRO_UTIL_H
+#define KREPRO_REPRO_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Make the calling process's mount tree private to a fresh namespace. */
+int krepro_private_mount_ns(void);
+
+/*
+ * Create a fresh directory under $TMPDIR (or /tmp), mount a tmpfs on it and
+ * write its path to buf.  The tmpfs lives in the caller's mount namespace.
+ */
+int krepro_scratch_tmpfs(char *buf, size_t len, const char *tag);
+
+/* Undo krepro_scratch_tmpfs; safe on a half-made or empty path. */
+void krepro_scratch_release(const char *path);
+
+/* snprintf into buf, -ENAMETOOLONG on truncation. */
+int krepro_path(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Become uid:gid with no supplementary groups and an empty capability set
+ * (checked with libcap afterwards).  For use in a forked child.
+ */
+int krepro_become_user(uid_t uid, gid_t gid);
+
+/*
+ * Run fn(arg, out) in a forked child and copy the child's out buffer
+ * (outlen bytes) back to the caller.  fn returns 0 or -errno; so does this.
+ * A child that dies of a signal gives -EINTR and *sig is set.
+ */
+typedef int (*krepro_child_fn)(void *arg, void *out);
+int krepro_in_child(krepro_child_fn fn, void *arg, void *out, size_t outlen);
+
+/* Write a whole string to a file (for /proc and /sys knobs). */
+int krepro_write_file(const char *path, const char *text);
+
+#endif
