@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Case declarations: one text file per case in cases/, "key: value" lines,
+ * '#' comments, and one "subtest: NAME KIND WHAT" line per subtest.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "util.h"
+
+static const char *const kind_names[KIND_COUNT] = {
+	[KIND_REGRESSION] = "regression", [KIND_MITIGATION] = "mitigation",
+	[KIND_HAZARD] = "hazard", [KIND_BEHAVIOUR] = "behaviour",
+	[KIND_CONTROL] = "control",
+};
+
+const char *kind_name(enum kind k)
+{
+	return k < KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+static bool valid_ident(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+static char **split_words(const char *s, int *n)
+{
+	char *copy = xstrdup(s), *w, *save = NULL, **v = NULL;
+
+	*n = 0;
+	for (w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		v = xrealloc(v, sizeof(*v) * (*n + 1));
+		v[(*n)++] = xstrdup(w);
+	}
+	free(copy);
+	return v;
+}
+
+static int parse_subtest(char *val, struct subtest_decl *s, char **err)
+{
+	char *name = val, *kind, *what;
+	int k;
+
+	kind = name + strcspn(name, " \t");
+	if (*kind)
+		*kind++ = '\0';
+	kind += strspn(kind, " \t");
+	what = kind + strcspn(kind, " \t");
+	if (*what)
+		*what++ = '\0';
+	what += strspn(what, " \t");
+	if (!valid_ident(name)) {
+		*err = xasprintf("subtest needs a name of letters, digits and '_'");
+		return -1;
+	}
+	for (k = 0; k < KIND_COUNT; k++)
+		if (!strcmp(kind, kind_names[k]))
+			break;
+	if (k == KIND_COUNT) {
+		*err = xasprintf("subtest %s: unknown kind '%s' (regression, "
+				 "mitigation, hazard, behaviour or control)", name, kind);
+		return -1;
+	}
+	if (!*what) {
+		*err = xasprintf("subtest %s: says nothing about what pass means", name);
+		return -1;
+	}
+	s->name = xstrdup(name);
+	s->kind = k;
+	s->what = xstrdup(what);
+	return 0;
+}
+
+static int parse_int(const char *val, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int case_parse(const char *path, const char *text, struct case_decl *c, char **err)
+{
+	char *copy = xstrdup(text), *line, *save = NULL, *reason = NULL;
+	int lineno = 0;
+	const char *p;
+
+	memset(c, 0, sizeof(*c));
+	c->path = xstrdup(path);
+	c->timeout = 120;
+	c->memory_mb = 512;
+	c->is_default = true;
+	/* strtok_r would skip empty lines and so miscount: walk by hand. */
+	for (line = copy; line; line = save) {
+		char *key, *val, *colon;
+
+		save = strchr(line, '\n');
+		if (save)
+			*save++ = '\0';
+		lineno++;
+		rtrim(line);
+		key = line + strspn(line, " \t");
+		if (!*key || *key == '#')
+			continue;
+		colon = strchr(key, ':');
+		if (!colon) {
+			reason = xasprintf("expected 'key: value'");
+			break;
+		}
+		*colon = '\0';
+		val = colon + 1 + strspn(colon + 1, " \t");
+		rtrim(key);
+		if (!strcmp(key, "name")) {
+			if (!valid_ident(val)) {
+				reason = xasprintf("name must be letters, digits and '_'");
+				break;
+			}
+			c->name = xstrdup(val);
+		} else if (!strcmp(key, "title")) {
+			c->title = xstrdup(val);
+		} else if (!strcmp(key, "story")) {
+			c->story = xstrdup(val);
+		} else if (!strcmp(key, "fix")) {
+			c->fix = xstrdup(val);
+		} else if (!strcmp(key, "binary")) {
+			if (!valid_ident(val)) {
+				reason = xasprintf("binary must be a plain name");
+				break;
+			}
+			c->binary = xstrdup(val);
+		} else if (!strcmp(key, "modules")) {
+			c->modules = split_words(val, &c->nmodules);
+		} else if (!strcmp(key, "tools")) {
+			c->tools = split_words(val, &c->ntools);
+		} else if (!strcmp(key, "timeout")) {
+			if (parse_int(val, 1, 86400, &c->timeout)) {
+				reason = xasprintf("timeout must be seconds, 1 to 86400");
+				break;
+			}
+		} else if (!strcmp(key, "memory")) {
+			if (parse_int(val, 64, 65536, &c->memory_mb)) {
+				reason = xasprintf("memory must be MiB, 64 to 65536");
+				break;
+			}
+		} else if (!strcmp(key, "default")) {
+			if (strcmp(val, "yes") && strcmp(val, "no")) {
+				reason = xasprintf("default must be yes or no");
+				break;
+			}
+			c->is_default = !strcmp(val, "yes");
+		} else if (!strcmp(key, "subtest")) {
+			struct subtest_decl s;
+			int i;
+
+			if (parse_subtest(val, &s, &reason))
+				break;
+			for (i = 0; i < c->nsubs; i++)
+				if (!strcmp(c->subs[i].name, s.name))
+					break;
+			if (i < c->nsubs) {
+				reason = xasprintf("subtest %s declared twice", s.name);
+				break;
+			}
+			c->subs = xrealloc(c->subs, sizeof(*c->subs) * (c->nsubs + 1));
+			c->subs[c->nsubs++] = s;
+		} else {
+			reason = xasprintf("unknown key '%s'", key);
+			break;
+		}
+	}
+	free(copy);
+	if (!reason) {
+		lineno = 0;
+		if (!c->name)
+			reason = xasprintf("no name");
+		else if (!c->binary)
+			reason = xasprintf("no binary");
+		else if (!c->nsubs)
+			reason = xasprintf("no subtest");
+	}
+	if (reason) {
+		p = path;
+		*err = lineno ? xasprintf("%s:%d: %s", p, lineno, reason)
+			      : xasprintf("%s: %s", p, reason);
+		free(reason);
+		return -1;
+	}
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct case_decl *)a)->name,
+		      ((const struct case_decl *)b)->name);
+}
+
+void cases_load(const char *dir, struct case_set *set)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	set->cases = NULL;
+	set->n = 0;
+	if (!d)
+		die(EXIT_USAGE, "cannot read cases in %s: %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char *path, *text, *err = NULL;
+		struct case_decl c;
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".case"))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		text = read_file(path, NULL);
+		if (!text)
+			die(EXIT_USAGE, "cannot read case %s: %s", path, strerror(errno));
+		if (case_parse(path, text, &c, &err))
+			die(EXIT_USAGE, "cannot read case %s", err);
+		if (strncmp(de->d_name, c.name, len - 5) || strlen(c.name) != len - 5)
+			die(EXIT_USAGE, "cannot read case %s: name '%s' does not match "
+			    "the file name", path, c.name);
+		free(text);
+		free(path);
+		set->cases = xrealloc(set->cases, sizeof(c) * (set->n + 1));
+		set->cases[set->n++] = c;
+	}
+	closedir(d);
+	qsort(set->cases, set->n, sizeof(*set->cases), by_name);
+}
+
+struct case_decl *case_find(struct case_set *set, const char *name)
+{
+	int i;
+
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->cases[i].name, name))
+			return &set->cases[i];
+	return NULL;
+}
+
+struct subtest_decl *subtest_find(struct case_decl *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nsubs; i++)
+		if (!strcmp(c->subs[i].name, name))
+			return &c->subs[i];
+	return NULL;
+}

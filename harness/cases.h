@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef KREPRO_CASES_H
+#define KREPRO_CASES_H
+
+#include <stdbool.h>
+
+/* What a subtest's pass means; see README "Verdicts". */
+enum kind { KIND_REGRESSION, KIND_MITIGATION, KIND_HAZARD, KIND_BEHAVIOUR,
+	    KIND_CONTROL, KIND_COUNT };
+
+struct subtest_decl {
+	char *name;
+	enum kind kind;
+	char *what;		/* one line: what pass means */
+};
+
+struct case_decl {
+	char *name;
+	char *path;		/* the declaration file */
+	char *title, *story, *fix;
+	char *binary;		/* name of the reproducer in build/repro/ */
+	char **modules;		/* kernel modules the case needs */
+	int nmodules;
+	char **tools;		/* host programs copied into the guest */
+	int ntools;
+	int timeout;		/* seconds, whole case */
+	int memory_mb;
+	bool is_default;	/* part of a run without -c */
+	struct subtest_decl *subs;
+	int nsubs;
+};
+
+struct case_set {
+	struct case_decl *cases;
+	int n;
+};
+
+const char *kind_name(enum kind k);
+/* Parse one declaration; on error returns -1 with a one-line reason in err. */
+int case_parse(const char *path, const char *text, struct case_decl *c, char **err);
+/* Load every *.case file in dir, sorted by name; exits 2 on a bad one. */
+void cases_load(const char *dir, struct case_set *set);
+struct case_decl *case_find(struct case_set *set, const char *name);
+struct subtest_decl *subtest_find(struct case_decl *c, const char *name);
+
+#endif

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * krepro - run kernel failure-mode reproducers on any kernel, in throwaway
+ * QEMU VMs or on the live host, and compare the outcomes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "json.h"
+#include "kernel.h"
+#include "qemu.h"
+#include "run.h"
+#include "util.h"
+
+#define KREPRO_VERSION "0.1"
+
+static const char usage_text[] =
+	"usage: krepro COMMAND [OPTIONS]\n"
+	"\n"
+	"  list [--json]                       the cases and their subtests\n"
+	"  kernels                             Debian kernels apt knows, and cached ones\n"
+	"  run [-k KERNEL]... [-c CASE[/SUBTEST]]... [-n RUNS] [-j JOBS] [-o DIR]\n"
+	"                                      run cases on kernels, print a table\n"
+	"\n"
+	"KERNEL: host | debian:NAME | file:BZIMAGE[,modules=DIR]\n"
+	"Without -k, run uses the newest 6.1 and 6.12 cloud kernels apt knows.\n"
+	"\n"
+	"Exit status: 0 as expected, 1 a regression or failed case, 2 usage or\n"
+	"bad input, 3 infrastructure (a VM that would not boot after a retry,\n"
+	"a package that cannot be fetched).\n";
+
+static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'krepro --help'\n");
+	exit(EXIT_USAGE);
+}
+
+/* Where the project lives: KREPRO_ROOT, else two levels above build/krepro. */
+static char *project_root(void)
+{
+	const char *env = getenv("KREPRO_ROOT");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		die(EXIT_INFRA, "cannot find myself: %s", strerror(errno));
+	exe[n] = '\0';
+	return xstrdup(dirname(dirname(exe)));
+}
+
+static char *cases_dir(const char *root)
+{
+	const char *env = getenv("KREPRO_CASES");
+
+	return env && *env ? xstrdup(env) : xasprintf("%s/cases", root);
+}
+
+static const char *cache_dir(void)
+{
+	const char *env = getenv("KREPRO_CACHE");
+
+	return env && *env ? env : "/var/cache/krepro";
+}
+
+/* ---- list ---- */
+
+static int cmd_list(int argc, char **argv, const char *root)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct case_set set;
+	bool json = false;
+	int opt, i, j;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'J':
+			json = true;
+			break;
+		case 'h':
+			printf("usage: krepro list [--json]\n");
+			return 0;
+		default:
+			usage_error("list: unknown option");
+		}
+	}
+	if (optind < argc)
+		usage_error("list: unexpected argument '%s'", argv[optind]);
+	cases_load(cases_dir(root), &set);
+	if (json) {
+		struct buf b = { 0 };
+
+		buf_puts(&b, "[");
+		for (i = 0; i < set.n; i++) {
+			struct case_decl *c = &set.cases[i];
+
+			buf_puts(&b, i ? ",{" : "{");
+			json_kv_str(&b, true, "name", c->name);
+			json_kv_str(&b, false, "title", c->title);
+			json_kv_str(&b, false, "story", c->story);
+			json_kv_str(&b, false, "fix", c->fix);
+			json_kv_bool(&b, false, "default", c->is_default);
+			json_kv_int(&b, false, "timeout", c->timeout);
+			json_key(&b, false, "subtests");
+			buf_puts(&b, "[");
+			for (j = 0; j < c->nsubs; j++) {
+				buf_puts(&b, j ? ",{" : "{");
+				json_kv_str(&b, true, "name", c->subs[j].name);
+				json_kv_str(&b, false, "kind", kind_name(c->subs[j].kind));
+				json_kv_str(&b, false, "pass_means", c->subs[j].what);
+				buf_puts(&b, "}");
+			}
+			buf_puts(&b, "]}");
+		}
+		buf_puts(&b, "]\n");
+		fputs(b.data, stdout);
+		buf_free(&b);
+		return 0;
+	}
+	for (i = 0; i < set.n; i++) {
+		struct case_decl *c = &set.cases[i];
+
+		printf("%s%s - %s\n", c->name, c->is_default ? "" : " (not run by default)",
+		       c->title ? c->title : "");
+		for (j = 0; j < c->nsubs; j++)
+			printf("  %-50s %s\n", c->subs[j].name, kind_name(c->subs[j].kind));
+	}
+	return 0;
+}
+
+/* ---- kernels ---- */
+
+static int cmd_kernels(int argc, char **argv)
+{
+	struct apt_kernel *list;
+	char **cached;
+	int n, nc, i;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: krepro kernels\n");
+		return 0;
+	}
+	if (argc > 1)
+		usage_error("kernels: unexpected argument '%s'", argv[1]);
+	n = apt_kernels(&list);
+	if (n < 0)
+		die(EXIT_INFRA, "cannot ask apt for kernels: apt-cache failed");
+	printf("%-44s %s\n", "KERNEL", "DEBIAN VERSION");
+	for (i = 0; i < n; i++)
+		printf("debian:%-37s %s\n", list[i].name, list[i].version);
+	nc = cached_kernels(cache_dir(), &cached);
+	printf("\ncached in %s:\n", cache_dir());
+	for (i = 0; i < nc; i++)
+		printf("%s\n", cached[i]);
+	if (!nc)
+		printf("(none)\n");
+	return 0;
+}
+
+/* ---- run ---- */
+
+static int parse_count(const char *opt, const char *val, int lo, int hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < lo || v > hi)
+		usage_error("bad %s '%s': expected a whole number from %d to %d",
+			    opt, val, lo, hi);
+	return v;
+}
+
+struct selection {
+	char *kase;
+	char *sub;	/* NULL: the whole case */
+};
+
+static int cmd_run(int argc, char **argv, const char *root)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "runs", required_argument, NULL, 'n' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct run_opts o = { 0 };
+	struct selection *sel = NULL;
+	char **kspecs = NULL, *outdir = NULL;
+	int nsel = 0, nk = 0, opt, i, j;
+	struct case_set set;
+	bool need_vm = false;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	o.runs = 1;
+	o.jobs = ncpu > 0 ? ncpu : 1;
+	while ((opt = getopt_long(argc, argv, "k:c:n:j:o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			kspecs = xrealloc(kspecs, sizeof(char *) * (nk + 1));
+			kspecs[nk++] = optarg;
+			break;
+		case 'c': {
+			char *slash = strchr(optarg, '/');
+
+			sel = xrealloc(sel, sizeof(*sel) * (nsel + 1));
+			sel[nsel].kase = slash ? strndup(optarg, slash - optarg) : xstrdup(optarg);
+			sel[nsel].sub = slash ? xstrdup(slash + 1) : NULL;
+			if (!*sel[nsel].kase || (slash && !slash[1]))
+				usage_error("bad case '%s': expected CASE or CASE/SUBTEST", optarg);
+			nsel++;
+			break;
+		}
+		case 'n':
+			o.runs = parse_count("-n", optarg, 1, 100000);
+			break;
+		case 'j':
+			o.jobs = parse_count("-j", optarg, 1, 256);
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			usage_error("run: unknown option");
+		}
+	}
+	if (optind < argc)
+		usage_error("run: unexpected argument '%s'", argv[optind]);
+
+	/* Everything is checked before anything touches the system. */
+	cases_load(cases_dir(root), &set);
+	for (i = 0; i < nsel; i++) {
+		struct case_decl *c = case_find(&set, sel[i].kase);
+
+		if (!c)
+			die(EXIT_USAGE, "unknown case '%s' (see krepro list)", sel[i].kase);
+		if (sel[i].sub && !subtest_find(c, sel[i].sub))
+			die(EXIT_USAGE, "unknown subtest '%s' in case %s (see krepro list)",
+			    sel[i].sub, c->name);
+	}
+	o.nkernels = nk;
+	o.kernels = xcalloc(nk ? nk : 2, sizeof(struct kernel));
+	for (i = 0; i < nk; i++) {
+		char *err = NULL;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(kspecs[i], kspecs[j]))
+				die(EXIT_USAGE, "kernel %s given twice", kspecs[i]);
+		if (kernel_parse(kspecs[i], &o.kernels[i], &err))
+			die(EXIT_USAGE, "%s", err);
+		if (o.kernels[i].kind != KERNEL_HOST)
+			need_vm = true;
+	}
+	if (!nk)
+		need_vm = true;
+	if (geteuid() != 0)
+		die(EXIT_USAGE, "cannot run cases: not root (mounts, namespaces and "
+		    "loop devices need it)");
+	if (need_vm) {
+		o.qemu = which("qemu-system-x86_64");
+		if (!o.qemu)
+			die(EXIT_USAGE, "cannot run VMs: qemu-system-x86_64 not found "
+			    "(run make setup)");
+		o.busybox = "/bin/busybox";
+		if (!is_file(o.busybox))
+			die(EXIT_USAGE, "cannot build guest images: %s not found "
+			    "(install busybox-static)", o.busybox);
+		o.kvm = kvm_usable();
+	}
+	{
+		/* The reproducers must be built. */
+		for (i = 0; i < set.n; i++) {
+			char *bin = xasprintf("%s/build/repro/%s", root, set.cases[i].binary);
+
+			if (!is_file(bin) && (nsel == 0 ? set.cases[i].is_default : true)) {
+				bool wanted = nsel == 0;
+
+				for (j = 0; j < nsel; j++)
+					if (!strcmp(sel[j].kase, set.cases[i].name))
+						wanted = true;
+				if (wanted)
+					die(EXIT_USAGE, "cannot run case %s: %s is not built "
+					    "(run make)", set.cases[i].name, bin);
+			}
+			free(bin);
+		}
+	}
+	if (!outdir) {
+		char stamp[32];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+		outdir = xasprintf("results/%s", stamp);
+	}
+	{
+		char *rj = xasprintf("%s/run.json", outdir);
+
+		if (access(rj, F_OK) == 0)
+			die(EXIT_USAGE, "cannot write results to %s: it already holds "
+			    "a run (choose another -o)", outdir);
+		free(rj);
+	}
+
+	/* Default kernels: the newest 6.1 and 6.12 cloud images apt knows. */
+	if (!nk) {
+		struct apt_kernel *list;
+		int n = apt_kernels(&list);
+		const char *series[] = { "6.1", "6.12" };
+
+		for (i = 0; i < 2; i++) {
+			char *name = n > 0 ? apt_newest_cloud(list, n, series[i]) : NULL;
+			char *spec, *err = NULL;
+
+			if (!name)
+				die(EXIT_INFRA, "cannot pick a default kernel: apt knows no "
+				    "linux-image-%s*-cloud-amd64 (run apt-get update)", series[i]);
+			spec = xasprintf("debian:%s", name);
+			if (kernel_parse(spec, &o.kernels[o.nkernels], &err))
+				die(EXIT_INFRA, "%s", err);
+			o.nkernels++;
+		}
+	}
+	o.cache = cache_dir();
+	for (i = 0; i < o.nkernels; i++)
+		kernel_prepare(&o.kernels[i], o.cache);
+
+	/* The pairs: kernel-major, cases in name order. */
+	for (i = 0; i < o.nkernels; i++) {
+		for (j = 0; j < set.n; j++) {
+			struct case_decl *c = &set.cases[j];
+			struct pair p = { 0 };
+			int s;
+			bool whole = false, picked = nsel == 0 && c->is_default;
+
+			for (s = 0; s < nsel; s++) {
+				if (strcmp(sel[s].kase, c->name))
+					continue;
+				picked = true;
+				if (!sel[s].sub)
+					whole = true;
+				else if (!p.only || 1) {
+					p.only = xrealloc(p.only, sizeof(char *) * (p.nonly + 1));
+					p.only[p.nonly++] = sel[s].sub;
+				}
+			}
+			if (!picked)
+				continue;
+			if (whole) {
+				free(p.only);
+				p.only = NULL;
+				p.nonly = 0;
+			}
+			p.kernel = &o.kernels[i];
+			p.kase = c;
+			p.taint_before = p.taint_after = -1;
+			for (s = 0; s < c->nsubs; s++) {
+				bool want = !p.only;
+
+				for (int q = 0; q < p.nonly; q++)
+					if (!strcmp(p.only[q], c->subs[s].name))
+						want = true;
+				if (!want)
+					continue;
+				p.subs = xrealloc(p.subs, sizeof(*p.subs) * (p.nsubs + 1));
+				p.subs[p.nsubs] = (struct sub_result){
+					.name = xstrdup(c->subs[s].name), .kind = c->subs[s].kind,
+					.declared = true, .outcome = OUT_COUNT,
+				};
+				p.nsubs++;
+			}
+			o.pairs = xrealloc(o.pairs, sizeof(p) * (o.npairs + 1));
+			o.pairs[o.npairs++] = p;
+		}
+	}
+	if (!o.npairs)
+		die(EXIT_USAGE, "nothing to run: no case selected");
+	if (mkdir_p(outdir, 0755))
+		die(EXIT_USAGE, "cannot create %s: %s", outdir, strerror(errno));
+	o.outdir = outdir;
+	o.root = root;
+	o.argc = argc;
+	o.argv = argv;
+	return run_pairs(&o);
+}
+
+int main(int argc, char **argv)
+{
+	char *root;
+
+	if (argc < 2)
+		usage_error("no command given");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("krepro %s\n", KREPRO_VERSION);
+		return 0;
+	}
+	root = project_root();
+	if (!strcmp(argv[1], "list"))
+		return cmd_list(argc - 1, argv + 1, root);
+	if (!strcmp(argv[1], "kernels"))
+		return cmd_kernels(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1, root);
+	if (!strcmp(argv[1], "compare") || !strcmp(argv[1], "gate") ||
+	    !strcmp(argv[1], "bisect") || !strcmp(argv[1], "bisect-run") ||
+	    !strcmp(argv[1], "build"))
+		die(EXIT_USAGE, "command '%s' is not implemented yet", argv[1]);
+	usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,876 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * krepro run: (kernel, case) pairs, each in a throwaway VM or, for the
+ * host kernel, in private namespaces on this machine; up to -j at once.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "initramfs.h"
+#include "json.h"
+#include "ktap.h"
+#include "qemu.h"
+#include "run.h"
+#include "util.h"
+
+static const char *const outcome_names[OUT_COUNT] = {
+	[OUT_PASS] = "pass", [OUT_FAIL] = "fail", [OUT_SKIP] = "skip",
+	[OUT_ERROR] = "error", [OUT_CRASH] = "crash", [OUT_TIMEOUT] = "timeout",
+	[OUT_INFRA] = "infra",
+};
+
+const char *outcome_name(enum outcome o)
+{
+	return o < OUT_COUNT ? outcome_names[o] : "unknown";
+}
+
+static bool kind_is_hazard(enum kind k)
+{
+	return k == KIND_HAZARD || k == KIND_BEHAVIOUR;
+}
+
+const char *outcome_label(enum outcome o, enum kind k)
+{
+	if (kind_is_hazard(k) && o == OUT_PASS)
+		return "reproduced";
+	if (kind_is_hazard(k) && o == OUT_FAIL)
+		return "not-reproduced";
+	return outcome_name(o);
+}
+
+/* How bad an outcome is, for folding several runs into one. */
+static int severity(enum outcome o)
+{
+	static const int rank[OUT_COUNT] = {
+		[OUT_SKIP] = 0, [OUT_PASS] = 1, [OUT_FAIL] = 1, [OUT_INFRA] = 3,
+		[OUT_ERROR] = 4, [OUT_TIMEOUT] = 5, [OUT_CRASH] = 6,
+	};
+	return rank[o];
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* ---- folding one run's outcomes into the pair ---- */
+
+static struct sub_result *sub_get(struct pair *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->nsubs; i++)
+		if (!strcmp(p->subs[i].name, name))
+			return &p->subs[i];
+	return NULL;
+}
+
+static void sub_fold(struct sub_result *s, enum outcome o, const char *reason,
+		     const char *diag)
+{
+	bool unset = s->outcome == OUT_COUNT;
+
+	if (o == OUT_PASS || o == OUT_FAIL) {
+		bool hit = kind_is_hazard(s->kind) ? o == OUT_PASS : o == OUT_FAIL;
+		bool bad;
+
+		s->n++;
+		s->k += hit;
+		bad = kind_is_hazard(s->kind) ? s->k == 0 : s->k > 0;
+		if (unset || severity(s->outcome) <= severity(OUT_PASS))
+			s->outcome = bad ? OUT_FAIL : OUT_PASS;
+	} else if (o == OUT_SKIP) {
+		if (unset)
+			s->outcome = OUT_SKIP;
+	} else if (unset || severity(o) > severity(s->outcome)) {
+		s->outcome = o;
+	}
+	if (reason && *reason) {
+		free(s->reason);
+		s->reason = xstrdup(reason);
+	}
+	if (diag) {
+		free(s->diag);
+		s->diag = xstrdup(diag);
+	}
+}
+
+static void fold_all(struct pair *p, enum outcome o, const char *reason)
+{
+	int i;
+
+	for (i = 0; i < p->nsubs; i++)
+		sub_fold(&p->subs[i], o, reason, NULL);
+}
+
+/* Per-subtest outcomes from the reproducer's KTAP. */
+static void fold_ktap(struct pair *p, const char *text, int rc)
+{
+	struct ktap k;
+	int i;
+
+	ktap_parse(text, &k);
+	for (i = 0; i < p->nsubs; i++) {
+		struct sub_result *s = &p->subs[i];
+		struct ktap_test *t;
+		char *why;
+
+		if (!s->declared)
+			continue;
+		t = ktap_find(&k, s->name);
+		if (!t) {
+			why = xasprintf("no result line for %s (exit status %d)", s->name, rc);
+			sub_fold(s, OUT_ERROR, why, NULL);
+			free(why);
+			continue;
+		}
+		switch (t->result) {
+		case KTAP_OK:
+			sub_fold(s, OUT_PASS, t->reason, t->diag);
+			break;
+		case KTAP_NOT_OK:
+		case KTAP_XFAIL:
+			sub_fold(s, OUT_FAIL, t->reason, t->diag);
+			break;
+		case KTAP_SKIP:
+			sub_fold(s, OUT_SKIP, t->reason, t->diag);
+			break;
+		}
+	}
+	/* A test the declaration does not name: the declaration is stale. */
+	for (i = 0; i < k.n; i++) {
+		struct sub_result *s;
+
+		if (p->only || sub_get(p, k.tests[i].name))
+			continue;
+		p->subs = xrealloc(p->subs, sizeof(*p->subs) * (p->nsubs + 1));
+		s = &p->subs[p->nsubs++];
+		memset(s, 0, sizeof(*s));
+		s->name = xstrdup(k.tests[i].name);
+		s->kind = KIND_REGRESSION;
+		s->outcome = OUT_COUNT;
+		sub_fold(s, OUT_ERROR, "not declared in the case file", k.tests[i].diag);
+	}
+	ktap_free(&k);
+}
+
+static void set_detail(struct pair *p, char *detail)
+{
+	free(p->detail);
+	p->detail = detail;
+}
+
+void classify_vm(struct pair *p, const struct guest_report *g,
+		 const char *console, bool timed_out)
+{
+	char *excerpt = console_crash_excerpt(console, 40);
+
+	if (g->uname && *g->uname) {
+		free(p->uname);
+		p->uname = xstrdup(g->uname);
+		free(p->version);
+		p->version = xstrdup(g->version);
+	}
+	if (!g->begun) {
+		/* Never got to the case: infrastructure, whatever the reason. */
+		p->outcome = OUT_INFRA;
+		set_detail(p, xasprintf("kernel %s did not boot to the case%s%s",
+					p->kernel->spec,
+					timed_out ? " (timed out)" :
+					g->booted ? " (init ran, no BEGIN)" : "",
+					excerpt ? ": crashed during boot" : ""));
+		free(p->excerpt);
+		p->excerpt = excerpt;
+		return;
+	}
+	p->taint_before = g->taint_begin;
+	p->taint_after = g->taint_end;
+	if (excerpt || (g->ended && g->taint_end != g->taint_begin)) {
+		p->outcome = OUT_CRASH;
+		set_detail(p, excerpt ? xasprintf("kernel crashed while %s ran",
+						  p->kase->name)
+				      : xasprintf("kernel taint changed from %ld to %ld "
+						  "while %s ran", g->taint_begin,
+						  g->taint_end, p->kase->name));
+		free(p->excerpt);
+		p->excerpt = excerpt ? excerpt : xstrdup("");
+		fold_all(p, OUT_CRASH, p->detail);
+		return;
+	}
+	if (!g->ended) {
+		p->outcome = timed_out ? OUT_TIMEOUT : OUT_ERROR;
+		set_detail(p, timed_out ? xasprintf("%s did not finish within %d s",
+						    p->kase->name, p->kase->timeout)
+					: xasprintf("the VM stopped before %s ended",
+						    p->kase->name));
+		/* Subtests that reported before the stop keep their result. */
+		fold_ktap(p, g->ktap, -1);
+		for (int i = 0; i < p->nsubs; i++)
+			if (p->subs[i].outcome == OUT_ERROR && p->subs[i].n == 0)
+				p->subs[i].outcome = p->outcome;
+		return;
+	}
+	p->outcome = OUT_PASS;
+	fold_ktap(p, g->ktap, g->rc);
+	if (*g->module_errors)
+		set_detail(p, xasprintf("module load: %s", rtrim(g->module_errors)));
+}
+
+/* ---- starting and finishing attempts ---- */
+
+static char *pair_path(struct run_opts *o, struct pair *p, const char *ext)
+{
+	if (o->runs > 1)
+		return xasprintf("%s/%s/%s.%d.%s", o->outdir, p->kernel->label,
+				 p->kase->name, p->run_index + 1, ext);
+	return xasprintf("%s/%s/%s.%s", o->outdir, p->kernel->label, p->kase->name, ext);
+}
+
+static char *case_args(struct pair *p)
+{
+	struct buf b = { 0 };
+	int i;
+
+	for (i = 0; i < p->nonly; i++)
+		buf_printf(&b, "%s-t %s", i ? " " : "", p->only[i]);
+	return b.data ? b.data : xstrdup("");
+}
+
+static void free_attempt_paths(struct pair *p)
+{
+	free(p->console);
+	free(p->channel);
+	free(p->ktap);
+	free(p->ktap_tmp);
+	p->console = p->channel = p->ktap = p->ktap_tmp = NULL;
+}
+
+static int start_vm(struct run_opts *o, struct pair *p)
+{
+	char *err = NULL, *args = case_args(p), *binary;
+	struct image_spec spec = {
+		.init = NULL, .busybox = o->busybox, .case_name = p->kase->name,
+		.args = args, .kernel = p->kernel,
+		.modules = p->kase->modules, .nmodules = p->kase->nmodules,
+		.tools = p->kase->tools, .ntools = p->kase->ntools,
+	};
+	struct vm_opts vo = { 0 };
+	int built;
+	char *init = xasprintf("%s/vm/init", o->root);
+
+	binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary);
+	spec.init = init;
+	spec.binary = binary;
+	if (!p->initrd) {
+		p->initrd = initramfs_get(&spec, o->cache, &built, &err);
+		if (!p->initrd) {
+			p->outcome = OUT_INFRA;
+			set_detail(p, err);
+			free(args);
+			free(binary);
+			free(init);
+			return -1;
+		}
+	}
+	free(args);
+	free(binary);
+	free(init);
+
+	random_hex(p->marker, 16);
+	p->console = pair_path(o, p, "console.log");
+	p->channel = pair_path(o, p, "chan.log");
+	p->ktap = pair_path(o, p, "ktap");
+	unlink(p->console);
+	unlink(p->channel);
+	vo.qemu = o->qemu;
+	vo.image = p->kernel->image;
+	vo.initrd = p->initrd;
+	vo.marker = p->marker;
+	vo.console = p->console;
+	vo.channel = p->channel;
+	vo.memory_mb = p->kase->memory_mb;
+	vo.kvm = o->kvm;
+	p->pid = vm_start(&vo);
+	if (p->pid < 0) {
+		p->outcome = OUT_INFRA;
+		set_detail(p, xasprintf("cannot start %s: %s", o->qemu, strerror(-p->pid)));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Host mode: the reproducer runs as PID 1 of a new PID namespace with a
+ * private mount namespace and a private tmpfs as TMPDIR, so killing it
+ * kills everything it started and its mounts vanish with it.
+ */
+static int start_host(struct run_opts *o, struct pair *p)
+{
+	char tmpl[] = "/tmp/krepro-host.XXXXXX";
+	char *binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary);
+	int out;
+
+	if (!mkdtemp(tmpl)) {
+		p->outcome = OUT_INFRA;
+		set_detail(p, xasprintf("cannot create a temp dir: %s", strerror(errno)));
+		free(binary);
+		return -1;
+	}
+	p->hostdir = xstrdup(tmpl);
+	p->ktap = pair_path(o, p, "ktap");
+	p->ktap_tmp = xasprintf("%s.tmp", p->ktap);
+	out = open(p->ktap_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		p->outcome = OUT_INFRA;
+		set_detail(p, xasprintf("cannot write %s: %s", p->ktap_tmp, strerror(errno)));
+		free(binary);
+		return -1;
+	}
+	{
+		FILE *t = fopen("/proc/sys/kernel/tainted", "r");
+
+		p->taint_before = -1;
+		if (t) {
+			if (fscanf(t, "%ld", &p->taint_before) != 1)
+				p->taint_before = -1;
+			fclose(t);
+		}
+	}
+	p->pid = fork();
+	if (p->pid < 0) {
+		p->outcome = OUT_INFRA;
+		set_detail(p, xasprintf("cannot fork: %s", strerror(errno)));
+		close(out);
+		free(binary);
+		return -1;
+	}
+	if (p->pid == 0) {
+		char *argv[2 * 64 + 2];
+		int a = 0, i, status;
+		pid_t init;
+
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		dup2(out, 1);
+		dup2(out, 2);
+		if (unshare(CLONE_NEWNS | CLONE_NEWPID) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("krepro", tmpl, "tmpfs", 0, "mode=1777")) {
+			printf("# krepro: cannot isolate the case: %s\n", strerror(errno));
+			_exit(125);
+		}
+		init = fork();
+		if (init < 0)
+			_exit(125);
+		if (init == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			mount("proc", "/proc", "proc", 0, NULL);
+			if (chdir(tmpl))
+				_exit(125);
+			setenv("TMPDIR", tmpl, 1);
+			argv[a++] = binary;
+			for (i = 0; i < p->nonly && i < 64; i++) {
+				argv[a++] = "-t";
+				argv[a++] = p->only[i];
+			}
+			argv[a] = NULL;
+			execv(binary, argv);
+			printf("# krepro: cannot run %s: %s\n", binary, strerror(errno));
+			_exit(125);
+		}
+		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	close(out);
+	free(binary);
+	return 0;
+}
+
+static void finish_host(struct pair *p, int status)
+{
+	char *text;
+	long taint = -1;
+	FILE *t;
+	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+	/* The tmpfs died with the namespace; only the empty dir is left. */
+	if (p->hostdir) {
+		remove_tree(p->hostdir);
+		free(p->hostdir);
+		p->hostdir = NULL;
+	}
+	if (rename(p->ktap_tmp, p->ktap))
+		unlink(p->ktap_tmp);
+	text = read_file(p->ktap, NULL);
+	t = fopen("/proc/sys/kernel/tainted", "r");
+	if (t) {
+		if (fscanf(t, "%ld", &taint) != 1)
+			taint = -1;
+		fclose(t);
+	}
+	p->taint_after = taint;
+	{
+		struct utsname u;
+
+		if (!uname(&u)) {
+			free(p->uname);
+			p->uname = xstrdup(u.release);
+			free(p->version);
+			p->version = xasprintf("%s %s %s", u.sysname, u.release, u.version);
+		}
+	}
+	if (p->timed_out) {
+		p->outcome = OUT_TIMEOUT;
+		set_detail(p, xasprintf("%s did not finish within %d s", p->kase->name,
+					p->kase->timeout));
+		fold_ktap(p, text ? text : "", rc);
+		for (int i = 0; i < p->nsubs; i++)
+			if (p->subs[i].outcome == OUT_ERROR && p->subs[i].n == 0)
+				p->subs[i].outcome = OUT_TIMEOUT;
+	} else if (rc == 125) {
+		p->outcome = OUT_INFRA;
+		set_detail(p, xasprintf("cannot isolate %s on the host", p->kase->name));
+	} else if (taint != p->taint_before) {
+		p->outcome = OUT_CRASH;
+		set_detail(p, xasprintf("kernel taint changed from %ld to %ld while "
+					"%s ran", p->taint_before, taint, p->kase->name));
+		fold_all(p, OUT_CRASH, p->detail);
+	} else {
+		p->outcome = OUT_PASS;
+		fold_ktap(p, text ? text : "", rc);
+	}
+	free(text);
+}
+
+static void finish_vm(struct pair *p)
+{
+	size_t n;
+	char *chan = read_file(p->channel, &n), *console = read_file(p->console, NULL);
+	struct guest_report g;
+
+	channel_parse(chan ? chan : "", p->marker, &g);
+	classify_vm(p, &g, console ? console : "", p->timed_out);
+	if (p->outcome != OUT_INFRA)
+		write_file_atomic(p->ktap, g.ktap, strlen(g.ktap));
+	guest_report_free(&g);
+	free(chan);
+	free(console);
+}
+
+/*
+ * The pair's outcome over all its runs: its worst subtest, where a hazard
+ * that was not reproduced is no failure and skips count as passes.
+ */
+static void settle(struct pair *p)
+{
+	static const int rank[OUT_COUNT] = {
+		[OUT_PASS] = 0, [OUT_SKIP] = 0, [OUT_FAIL] = 1, [OUT_INFRA] = 2,
+		[OUT_ERROR] = 3, [OUT_TIMEOUT] = 4, [OUT_CRASH] = 5,
+	};
+	enum outcome worst = p->nsubs ? OUT_PASS : p->outcome;
+	bool all_skip = p->nsubs > 0;
+	int i;
+
+	for (i = 0; i < p->nsubs; i++) {
+		struct sub_result *s = &p->subs[i];
+		enum outcome o;
+
+		if (s->outcome == OUT_COUNT)
+			s->outcome = OUT_ERROR;
+		o = s->outcome;
+		if (o != OUT_SKIP)
+			all_skip = false;
+		if (o == OUT_FAIL && kind_is_hazard(s->kind))
+			continue;
+		if (rank[o] > rank[worst])
+			worst = o;
+	}
+	p->outcome = all_skip ? OUT_SKIP : worst;
+}
+
+/* ---- output ---- */
+
+static void progress(struct run_opts *o, struct pair *p, int finished, int total)
+{
+	fprintf(stderr, "[%*d/%d] %-40s %-16s %-8s %5.1fs%s%s\n",
+		total >= 10 ? 2 : 1, finished, total, p->kernel->spec, p->kase->name,
+		outcome_name(p->outcome), p->duration,
+		p->detail ? "  " : "", p->detail ? p->detail : "");
+}
+
+static char *cell(const struct sub_result *s, int runs)
+{
+	const char *label = outcome_label(s->outcome, s->kind);
+
+	if (s->n > 1 || runs > 1)
+		return xasprintf("%s %d/%d", label, s->k, s->n);
+	return xstrdup(label);
+}
+
+static void print_table(struct run_opts *o)
+{
+	int i, j, width = 20, colw = 12;
+	char *name;
+
+	for (i = 0; i < o->npairs; i++)
+		for (j = 0; j < o->pairs[i].nsubs; j++) {
+			int w = strlen(o->pairs[i].kase->name) + 1 +
+				strlen(o->pairs[i].subs[j].name);
+
+			if (w > width)
+				width = w;
+		}
+	for (i = 0; i < o->nkernels; i++)
+		if ((int)strlen(o->kernels[i].spec) > colw)
+			colw = strlen(o->kernels[i].spec);
+	printf("\n%-*s", width, "case/subtest");
+	for (i = 0; i < o->nkernels; i++)
+		printf("  %-*s", colw, o->kernels[i].spec);
+	printf("\n");
+	/* Rows in case order, then subtest order, from the first kernel's pairs. */
+	for (i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+
+		if (p->kernel != &o->kernels[0])
+			continue;
+		for (j = 0; j < p->nsubs; j++) {
+			int kk;
+
+			name = xasprintf("%s/%s", p->kase->name, p->subs[j].name);
+			printf("%-*s", width, name);
+			free(name);
+			for (kk = 0; kk < o->nkernels; kk++) {
+				struct sub_result *s = NULL;
+				int q;
+
+				for (q = 0; q < o->npairs; q++)
+					if (o->pairs[q].kernel == &o->kernels[kk] &&
+					    o->pairs[q].kase == p->kase)
+						s = sub_get(&o->pairs[q], p->subs[j].name);
+				if (s) {
+					char *c = cell(s, o->runs);
+
+					printf("  %-*s", colw, c);
+					free(c);
+				} else {
+					printf("  %-*s", colw, "-");
+				}
+			}
+			printf("\n");
+		}
+	}
+}
+
+static void iso_time(char *out, size_t n, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static char *rel(struct run_opts *o, const char *path)
+{
+	size_t n = strlen(o->outdir);
+
+	if (path && !strncmp(path, o->outdir, n) && path[n] == '/')
+		return xstrdup(path + n + 1);
+	return xstrdup(path ? path : "");
+}
+
+static int write_run_json(struct run_opts *o, time_t started, time_t finished,
+			  bool was_interrupted)
+{
+	struct buf b = { 0 };
+	char ts[32], *path;
+	struct utsname u;
+	int i, j, ret;
+
+	uname(&u);
+	buf_puts(&b, "{");
+	json_kv_str(&b, true, "schema", "krepro-run");
+	json_kv_str(&b, false, "version", "1.0");
+	iso_time(ts, sizeof(ts), started);
+	json_kv_str(&b, false, "started", ts);
+	iso_time(ts, sizeof(ts), finished);
+	json_kv_str(&b, false, "finished", ts);
+	json_kv_bool(&b, false, "interrupted", was_interrupted);
+	json_kv_int(&b, false, "runs", o->runs);
+	json_key(&b, false, "command");
+	buf_puts(&b, "[");
+	for (i = 0; i < o->argc; i++) {
+		if (i)
+			buf_puts(&b, ",");
+		json_str(&b, o->argv[i]);
+	}
+	buf_puts(&b, "]");
+	json_key(&b, false, "host");
+	buf_puts(&b, "{");
+	json_kv_str(&b, true, "uname_r", u.release);
+	json_kv_str(&b, false, "arch", u.machine);
+	json_kv_str(&b, false, "accel", o->kvm ? "kvm" : "tcg");
+	buf_puts(&b, "}");
+
+	json_key(&b, false, "kernels");
+	buf_puts(&b, "[");
+	for (i = 0; i < o->nkernels; i++) {
+		struct kernel *k = &o->kernels[i];
+		const char *uname_r = "", *version = "";
+
+		for (j = 0; j < o->npairs; j++)
+			if (o->pairs[j].kernel == k && o->pairs[j].uname) {
+				uname_r = o->pairs[j].uname;
+				version = o->pairs[j].version;
+			}
+		buf_puts(&b, i ? ",{" : "{");
+		json_kv_str(&b, true, "spec", k->spec);
+		json_kv_str(&b, false, "label", k->label);
+		json_kv_str(&b, false, "source", k->kind == KERNEL_HOST ? "host" :
+			    k->kind == KERNEL_DEBIAN ? "debian" :
+			    k->kind == KERNEL_FILE ? "file" : "build");
+		json_kv_str(&b, false, "package_version", k->pkg_version);
+		json_kv_str(&b, false, "release", k->release);
+		json_kv_str(&b, false, "image_sha256", k->sha256);
+		json_kv_str(&b, false, "uname_r", uname_r);
+		json_kv_str(&b, false, "proc_version", version);
+		json_kv_str(&b, false, "arch", u.machine);
+		buf_puts(&b, "}");
+	}
+	buf_puts(&b, "]");
+
+	json_key(&b, false, "results");
+	buf_puts(&b, "[");
+	for (i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+		char *r;
+
+		buf_puts(&b, i ? ",{" : "{");
+		json_kv_str(&b, true, "kernel", p->kernel->spec);
+		json_kv_str(&b, false, "case", p->kase->name);
+		json_kv_str(&b, false, "outcome", outcome_name(p->outcome));
+		json_kv_str(&b, false, "detail", p->detail);
+		json_kv_num(&b, false, "duration_s", p->duration);
+		json_kv_int(&b, false, "attempts", p->attempts);
+		json_kv_int(&b, false, "taint_before", p->taint_before);
+		json_kv_int(&b, false, "taint_after", p->taint_after);
+		r = rel(o, p->ktap);
+		json_kv_str(&b, false, "ktap", r);
+		free(r);
+		r = rel(o, p->console);
+		json_kv_str(&b, false, "console", r);
+		free(r);
+		json_kv_str(&b, false, "excerpt", p->excerpt);
+		json_key(&b, false, "subtests");
+		buf_puts(&b, "[");
+		for (j = 0; j < p->nsubs; j++) {
+			struct sub_result *s = &p->subs[j];
+
+			buf_puts(&b, j ? ",{" : "{");
+			json_kv_str(&b, true, "name", s->name);
+			json_kv_str(&b, false, "kind", kind_name(s->kind));
+			json_kv_bool(&b, false, "declared", s->declared);
+			json_kv_str(&b, false, "outcome", outcome_name(s->outcome));
+			json_kv_int(&b, false, "k", s->k);
+			json_kv_int(&b, false, "n", s->n);
+			json_kv_str(&b, false, "reason", s->reason);
+			json_kv_num(&b, false, "duration_s", p->duration);
+			buf_puts(&b, "}");
+		}
+		buf_puts(&b, "]}");
+	}
+	buf_puts(&b, "]}\n");
+	path = xasprintf("%s/run.json", o->outdir);
+	ret = write_file_atomic(path, b.data, b.len);
+	if (ret)
+		warnx_("cannot write %s: %s", path, strerror(-ret));
+	free(path);
+	buf_free(&b);
+	return ret;
+}
+
+/* ---- the scheduler ---- */
+
+static void kill_pair(struct pair *p)
+{
+	if (p->pid > 0) {
+		kill(-p->pid, SIGKILL);
+		kill(p->pid, SIGKILL);
+	}
+}
+
+static int start_pair(struct run_opts *o, struct pair *p)
+{
+	int ret;
+
+	p->timed_out = false;
+	p->started = now_monotonic();
+	p->deadline = p->started + p->kase->timeout;
+	free_attempt_paths(p);
+	if (p->kernel->kind == KERNEL_HOST)
+		ret = start_host(o, p);
+	else
+		ret = start_vm(o, p);
+	if (ret)
+		p->pid = 0;
+	return ret;
+}
+
+int run_pairs(struct run_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	time_t started = time(NULL);
+	int next = 0, running = 0, finished = 0, total = o->npairs, i, rc;
+	bool any_fail = false, any_infra = false;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	for (i = 0; i < o->nkernels; i++) {
+		char *d = xasprintf("%s/%s", o->outdir, o->kernels[i].label);
+
+		if (mkdir_p(d, 0755))
+			die(EXIT_INFRA, "cannot create %s: %s", d, strerror(errno));
+		free(d);
+	}
+
+	while ((next < o->npairs || running) && !interrupted) {
+		/* Start what fits. */
+		while (running < o->jobs && next < o->npairs && !interrupted) {
+			struct pair *p = &o->pairs[next++];
+
+			p->attempt = 1;
+			p->attempts = 1;
+			if (start_pair(o, p)) {
+				p->duration = 0;
+				fold_all(p, p->outcome, p->detail);
+				p->done = true;
+				settle(p);
+				progress(o, p, ++finished, total);
+				continue;
+			}
+			running++;
+		}
+		/* Reap, or enforce deadlines. */
+		for (;;) {
+			int status;
+			pid_t pid = waitpid(-1, &status, WNOHANG);
+			double now = now_monotonic();
+
+			if (pid > 0) {
+				struct pair *p = NULL;
+
+				for (i = 0; i < o->npairs; i++)
+					if (o->pairs[i].pid == pid)
+						p = &o->pairs[i];
+				if (!p)
+					continue;
+				p->pid = 0;
+				p->duration += now - p->started;
+				if (p->kernel->kind == KERNEL_HOST)
+					finish_host(p, status);
+				else
+					finish_vm(p);
+				if (p->outcome == OUT_INFRA && p->attempt == 1 && !interrupted) {
+					/* The VM never got to the case: once more. */
+					p->attempt = 2;
+					p->attempts++;
+					if (!start_pair(o, p))
+						break;
+				}
+				if (p->outcome == OUT_INFRA)
+					fold_all(p, OUT_INFRA, p->detail);
+				if (++p->run_index < o->runs && p->outcome != OUT_INFRA &&
+				    !interrupted) {
+					p->attempt = 1;
+					if (!start_pair(o, p))
+						break;
+				}
+				running--;
+				p->done = true;
+				settle(p);
+				progress(o, p, ++finished, total);
+				break;
+			}
+			for (i = 0; i < o->npairs; i++) {
+				struct pair *p = &o->pairs[i];
+
+				if (p->pid > 0 && now > p->deadline && !p->timed_out) {
+					p->timed_out = true;
+					kill_pair(p);
+				}
+			}
+			if (interrupted)
+				break;
+			if (next < o->npairs && running < o->jobs)
+				break;
+			if (!running)
+				break;
+			usleep(20000);
+		}
+	}
+
+	if (interrupted) {
+		/* Leave nothing behind: no VM, no namespace, no temp tree. */
+		for (i = 0; i < o->npairs; i++) {
+			struct pair *p = &o->pairs[i];
+
+			if (p->pid > 0) {
+				kill_pair(p);
+				while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+					;
+				p->pid = 0;
+			}
+			if (p->hostdir) {
+				remove_tree(p->hostdir);
+				free(p->hostdir);
+				p->hostdir = NULL;
+			}
+			if (p->ktap_tmp)
+				unlink(p->ktap_tmp);
+			if (!p->done) {
+				p->outcome = OUT_INFRA;
+				set_detail(p, xstrdup("interrupted"));
+				fold_all(p, OUT_INFRA, "interrupted");
+				settle(p);
+			}
+		}
+		fprintf(stderr, "%s: interrupted; partial results in %s\n", progname,
+			o->outdir);
+	}
+
+	write_run_json(o, started, time(NULL), interrupted);
+	print_table(o);
+	for (i = 0; i < o->npairs; i++) {
+		enum outcome out = o->pairs[i].outcome;
+
+		if (out == OUT_FAIL || out == OUT_ERROR || out == OUT_CRASH ||
+		    out == OUT_TIMEOUT)
+			any_fail = true;
+		if (out == OUT_INFRA)
+			any_infra = true;
+	}
+	printf("\nresults: %s/run.json\n", o->outdir);
+	rc = any_fail ? EXIT_FAILED : any_infra ? EXIT_INFRA : EXIT_OK;
+	if (interrupted)
+		rc = 128 + interrupted;
+	return rc;
+}

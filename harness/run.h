@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef KREPRO_RUN_H
+#define KREPRO_RUN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cases.h"
+#include "channel.h"
+#include "kernel.h"
+
+enum outcome { OUT_PASS, OUT_FAIL, OUT_SKIP, OUT_ERROR, OUT_CRASH,
+	       OUT_TIMEOUT, OUT_INFRA, OUT_COUNT };
+
+const char *outcome_name(enum outcome o);
+/* What a cell says: hazards and behaviours read "reproduced" / "not reproduced". */
+const char *outcome_label(enum outcome o, enum kind k);
+
+struct sub_result {
+	char *name;
+	enum kind kind;
+	bool declared;
+	enum outcome outcome;
+	int k, n;		/* runs where it failed (or reproduced), runs counted */
+	char *reason;		/* skip reason or error detail */
+	char *diag;		/* KTAP diagnostics of the last run */
+};
+
+struct pair {
+	struct kernel *kernel;
+	struct case_decl *kase;
+	char **only;		/* selected subtests, NULL for all */
+	int nonly;
+
+	/* while running */
+	int run_index, attempt;
+	pid_t pid;
+	double started, deadline;
+	bool timed_out;
+	char marker[17];
+	char *initrd;
+	char *hostdir;		/* host mode: private temp dir */
+	char *console, *channel, *ktap;	/* paths for this attempt */
+	char *ktap_tmp;
+
+	/* results, over all runs */
+	bool done;
+	enum outcome outcome;
+	double duration;
+	char *detail;		/* why infra / error / crash, one line */
+	char *excerpt;		/* console excerpt of a crash */
+	char *uname, *version;
+	long taint_before, taint_after;
+	struct sub_result *subs;
+	int nsubs;
+	int attempts;
+};
+
+struct run_opts {
+	struct kernel *kernels;
+	int nkernels;
+	struct pair *pairs;
+	int npairs;
+	int runs;		/* -n */
+	int jobs;		/* -j */
+	const char *outdir;
+	const char *root;	/* project root */
+	const char *cache;
+	const char *qemu;
+	const char *busybox;
+	bool kvm;
+	char **argv;		/* for run.json */
+	int argc;
+};
+
+/* Run every pair; writes the run directory; returns the exit code. */
+int run_pairs(struct run_opts *o);
+
+/* Classify one finished VM attempt (exposed for the unit tests). */
+void classify_vm(struct pair *p, const struct guest_report *g,
+		 const char *console, bool timed_out);
+
+#endif

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kernel specs and the kernel cache.
+ *
+ *   host             this machine's running kernel (no image)
+ *   debian:NAME      linux-image-NAME from Debian's archive, fetched with
+ *                    apt-get download and unpacked with dpkg-deb into
+ *                    CACHE/kernels/debian/NAME (depmod run on the tree)
+ *   file:BZIMAGE[,modules=DIR]
+ *   build:TREE       (a later issue)
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "util.h"
+
+static bool valid_debian_name(const char *s)
+{
+	if (!*s || !isdigit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".+-_~", *s))
+			return false;
+	return true;
+}
+
+static char *make_label(const char *prefix, const char *name)
+{
+	char *l = xasprintf("%s-%s", prefix, name), *p;
+
+	for (p = l; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".+-_", *p))
+			*p = '_';
+	return l;
+}
+
+int kernel_parse(const char *spec, struct kernel *k, char **err)
+{
+	memset(k, 0, sizeof(*k));
+	k->spec = xstrdup(spec);
+	k->release = xstrdup("");
+	k->pkg_version = xstrdup("");
+	if (!strcmp(spec, "host")) {
+		k->kind = KERNEL_HOST;
+		k->label = xstrdup("host");
+		k->name = xstrdup("host");
+		return 0;
+	}
+	if (str_starts(spec, "debian:")) {
+		k->kind = KERNEL_DEBIAN;
+		k->name = xstrdup(spec + 7);
+		if (!valid_debian_name(k->name)) {
+			*err = xasprintf("bad kernel spec '%s': debian: takes an image "
+					 "name such as 6.1.0-47-cloud-amd64", spec);
+			return -1;
+		}
+		k->label = make_label("debian", k->name);
+		return 0;
+	}
+	if (str_starts(spec, "file:")) {
+		char *rest = xstrdup(spec + 5), *comma = strchr(rest, ',');
+
+		k->kind = KERNEL_FILE;
+		if (comma) {
+			*comma++ = '\0';
+			if (!str_starts(comma, "modules=") || !comma[8]) {
+				*err = xasprintf("bad kernel spec '%s': after the image "
+						 "only modules=DIR may follow", spec);
+				free(rest);
+				return -1;
+			}
+			k->moddir = xstrdup(comma + 8);
+		}
+		if (!*rest) {
+			*err = xasprintf("bad kernel spec '%s': file: needs a path", spec);
+			free(rest);
+			return -1;
+		}
+		k->name = rest;
+		k->image = xstrdup(rest);
+		{
+			const char *base = strrchr(rest, '/');
+
+			k->label = make_label("file", base ? base + 1 : rest);
+		}
+		return 0;
+	}
+	if (str_starts(spec, "build:")) {
+		*err = xasprintf("bad kernel spec '%s': build: kernels are not "
+				 "supported yet", spec);
+		return -1;
+	}
+	*err = xasprintf("bad kernel spec '%s': expected host, debian:NAME, "
+			 "file:BZIMAGE[,modules=DIR] or build:TREE", spec);
+	return -1;
+}
+
+/* Find lib/modules/RELEASE below root; returns malloc'd path or NULL. */
+static char *find_moddir(const char *root, char **release)
+{
+	char *base = xasprintf("%s/lib/modules", root);
+	DIR *d = opendir(base);
+	struct dirent *de;
+	char *found = NULL;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		found = xasprintf("%s/%s", base, de->d_name);
+		*release = xstrdup(de->d_name);
+		break;
+	}
+	if (d)
+		closedir(d);
+	free(base);
+	return found;
+}
+
+static int run_depmod(const char *root, const char *release)
+{
+	char *argv[] = { "depmod", "-b", (char *)root, (char *)release, NULL };
+
+	return run_cmd(argv, NULL, NULL, true);
+}
+
+static char *apt_version(const char *pkg)
+{
+	char *argv[] = { "apt-cache", "show", "--no-all-versions", (char *)pkg, NULL };
+	struct buf out = { 0 };
+	char *v = NULL, *line;
+
+	if (run_cmd(argv, &out, NULL, true) == 0) {
+		line = strstr(out.data, "\nVersion: ");
+		if (!line && str_starts(out.data, "Version: "))
+			line = out.data - 1;
+		if (line) {
+			line += 10;
+			v = strndup(line, strcspn(line, "\n"));
+		}
+	}
+	buf_free(&out);
+	return v;
+}
+
+static void prepare_debian(struct kernel *k, const char *cache)
+{
+	char *dir = xasprintf("%s/kernels/debian/%s", cache, k->name);
+	char *tree = xasprintf("%s/tree", dir), *stamp = xasprintf("%s/ready", dir);
+	char *pkg = xasprintf("linux-image-%s", k->name);
+	char *lockpath = xasprintf("%s/kernels/lock", cache), *text;
+	int lock;
+
+	if (mkdir_p(dir, 0755))
+		die(EXIT_INFRA, "cannot create cache %s: %s", dir, strerror(errno));
+	/* One fetch at a time per cache, across krepro processes. */
+	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock < 0 || flock(lock, LOCK_EX))
+		die(EXIT_INFRA, "cannot lock %s: %s", lockpath, strerror(errno));
+
+	if (!is_file(stamp)) {
+		char *tmp = xasprintf("%s/kernels/.fetch.%d", cache, getpid());
+		char *unpack = xasprintf("%s/tree", tmp), *deb = NULL, *version;
+		char *dl[] = { "apt-get", "download", "-q", pkg, NULL };
+		struct buf err = { 0 };
+		struct dirent *de;
+		DIR *d;
+		int rc;
+
+		version = apt_version(pkg);
+		if (!version)
+			die(EXIT_USAGE, "unknown kernel %s: apt knows no package %s "
+			    "(see krepro kernels)", k->spec, pkg);
+		remove_tree(tmp);
+		if (mkdir_p(unpack, 0755))
+			die(EXIT_INFRA, "cannot create %s: %s", unpack, strerror(errno));
+		if (chdir(tmp))
+			die(EXIT_INFRA, "cannot enter %s: %s", tmp, strerror(errno));
+		rc = run_cmd(dl, NULL, &err, true);
+		if (chdir("/") && 0)
+			die(EXIT_INFRA, "cannot leave %s", tmp);
+		if (rc != 0) {
+			remove_tree(tmp);
+			die(EXIT_INFRA, "cannot fetch %s: apt-get download failed: %s",
+			    pkg, rtrim(err.data ? err.data : "?"));
+		}
+		d = opendir(tmp);
+		while (d && (de = readdir(d)))
+			if (strstr(de->d_name, ".deb"))
+				deb = xasprintf("%s/%s", tmp, de->d_name);
+		if (d)
+			closedir(d);
+		{
+			char *x[] = { "dpkg-deb", "-x", deb ? deb : "", unpack, NULL };
+
+			if (!deb || run_cmd(x, NULL, NULL, true) != 0) {
+				remove_tree(tmp);
+				die(EXIT_INFRA, "cannot unpack %s: dpkg-deb failed", pkg);
+			}
+		}
+		unlink(deb);
+		{
+			char *release = NULL, *md = find_moddir(unpack, &release);
+
+			if (!md || run_depmod(unpack, release) != 0) {
+				remove_tree(tmp);
+				die(EXIT_INFRA, "cannot index modules of %s: depmod failed", pkg);
+			}
+			free(md);
+			/* Publish atomically: tree first, then the stamp. */
+			remove_tree(tree);
+			if (rename(unpack, tree))
+				die(EXIT_INFRA, "cannot move %s into the cache: %s", pkg,
+				    strerror(errno));
+			text = xasprintf("package=%s\nversion=%s\nrelease=%s\n", pkg,
+					 version, release);
+			if (write_file_atomic(stamp, text, strlen(text)))
+				die(EXIT_INFRA, "cannot write %s: %s", stamp, strerror(errno));
+			free(text);
+			free(release);
+		}
+		remove_tree(tmp);
+		free(tmp);
+		free(unpack);
+		free(version);
+		buf_free(&err);
+	}
+	close(lock);
+
+	text = read_file(stamp, NULL);
+	if (text) {
+		char *v = strstr(text, "version="), *r = strstr(text, "release=");
+
+		if (v)
+			k->pkg_version = strndup(v + 8, strcspn(v + 8, "\n"));
+		if (r)
+			k->release = strndup(r + 8, strcspn(r + 8, "\n"));
+		free(text);
+	}
+	k->moddir = xasprintf("%s/lib/modules/%s", tree, k->release);
+	k->image = xasprintf("%s/boot/vmlinuz-%s", tree, k->release);
+	if (!is_file(k->image) || !is_file(xasprintf("%s/modules.dep", k->moddir))) {
+		/* A damaged cache entry: drop it so the next run refetches. */
+		unlink(stamp);
+		die(EXIT_INFRA, "cannot use cached kernel %s: %s is incomplete "
+		    "(removed; run again to refetch)", k->spec, dir);
+	}
+	free(dir);
+	free(tree);
+	free(stamp);
+	free(pkg);
+	free(lockpath);
+}
+
+static void prepare_file(struct kernel *k)
+{
+	if (!is_file(k->image))
+		die(EXIT_USAGE, "cannot use kernel %s: %s: %s", k->spec, k->image,
+		    access(k->image, F_OK) ? strerror(errno) : "not a regular file");
+	if (k->moddir) {
+		char *dep = xasprintf("%s/modules.dep", k->moddir);
+
+		if (!is_dir(k->moddir))
+			die(EXIT_USAGE, "cannot use kernel %s: modules directory %s "
+			    "does not exist", k->spec, k->moddir);
+		if (!is_file(dep)) {
+			char *release = NULL, *md = find_moddir(k->moddir, &release);
+
+			if (!md)
+				die(EXIT_USAGE, "cannot use kernel %s: %s has neither "
+				    "modules.dep nor lib/modules/RELEASE", k->spec, k->moddir);
+			free(k->moddir);
+			k->moddir = md;
+			free(k->release);
+			k->release = release;
+			free(dep);
+			dep = xasprintf("%s/modules.dep", md);
+			if (!is_file(dep))
+				die(EXIT_USAGE, "cannot use kernel %s: no modules.dep in %s "
+				    "(run depmod -b)", k->spec, md);
+		} else {
+			const char *base = strrchr(k->moddir, '/');
+
+			free(k->release);
+			k->release = xstrdup(base ? base + 1 : k->moddir);
+		}
+		free(dep);
+	}
+}
+
+void kernel_prepare(struct kernel *k, const char *cache)
+{
+	switch (k->kind) {
+	case KERNEL_HOST:
+		return;
+	case KERNEL_DEBIAN:
+		prepare_debian(k, cache);
+		break;
+	case KERNEL_FILE:
+		prepare_file(k);
+		break;
+	case KERNEL_BUILD:
+		die(EXIT_USAGE, "bad kernel spec '%s': build: is not supported yet", k->spec);
+	}
+	if (sha256_file(k->image, k->sha256))
+		die(EXIT_INFRA, "cannot hash %s", k->image);
+}
+
+static int by_version(const void *a, const void *b)
+{
+	return strverscmp(((const struct apt_kernel *)a)->name,
+			  ((const struct apt_kernel *)b)->name);
+}
+
+int apt_kernels(struct apt_kernel **out)
+{
+	char *argv[] = { "apt-cache", "search", "--names-only",
+			 "^linux-image-[0-9].*-amd64$", NULL };
+	struct buf o = { 0 };
+	struct apt_kernel *v = NULL;
+	char *line, *next;
+	int n = 0, i;
+
+	if (run_cmd(argv, &o, NULL, true) != 0) {
+		buf_free(&o);
+		*out = NULL;
+		return -1;
+	}
+	for (line = o.data; line && *line; line = next) {
+		char *sp;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		sp = strchr(line, ' ');
+		if (sp)
+			*sp = '\0';
+		if (!str_starts(line, "linux-image-") || strstr(line, "-dbg") ||
+		    strstr(line, "-unsigned"))
+			continue;
+		v = xrealloc(v, sizeof(*v) * (n + 1));
+		v[n].name = xstrdup(line + 12);
+		v[n].version = NULL;
+		n++;
+	}
+	buf_free(&o);
+	qsort(v, n, sizeof(*v), by_version);
+	/* One apt-cache call for all versions. */
+	{
+		char **args = xcalloc(n + 4, sizeof(char *));
+		int a = 0;
+
+		args[a++] = "apt-cache";
+		args[a++] = "show";
+		args[a++] = "--no-all-versions";
+		for (i = 0; i < n; i++)
+			args[a++] = xasprintf("linux-image-%s", v[i].name);
+		if (n && run_cmd(args, &o, NULL, true) == 0) {
+			char *pkg = NULL;
+
+			for (line = o.data; line && *line; line = next) {
+				next = strchr(line, '\n');
+				if (next)
+					*next++ = '\0';
+				if (str_starts(line, "Package: linux-image-"))
+					pkg = line + 21;
+				else if (str_starts(line, "Version: ") && pkg)
+					for (i = 0; i < n; i++)
+						if (!strcmp(v[i].name, pkg) && !v[i].version)
+							v[i].version = xstrdup(line + 9);
+			}
+		}
+		buf_free(&o);
+		for (i = 3; i < a; i++)
+			free(args[i]);
+		free(args);
+	}
+	for (i = 0; i < n; i++)
+		if (!v[i].version)
+			v[i].version = xstrdup("?");
+	*out = v;
+	return n;
+}
+
+char *apt_newest_cloud(struct apt_kernel *list, int n, const char *series)
+{
+	char *prefix = xasprintf("%s.", series);
+	char *best = NULL;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *name = list[i].name;
+		size_t len = strlen(name);
+
+		if (!str_starts(name, prefix) || len < 12 ||
+		    strcmp(name + len - 12, "-cloud-amd64"))
+			continue;
+		if (!best || strverscmp(name, best) > 0)
+			best = list[i].name;
+	}
+	free(prefix);
+	return best ? xstrdup(best) : NULL;
+}
+
+int cached_kernels(const char *cache, char ***names)
+{
+	char *dir = xasprintf("%s/kernels/debian", cache);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	*names = NULL;
+	while (d && (de = readdir(d))) {
+		char *stamp;
+
+		if (de->d_name[0] == '.')
+			continue;
+		stamp = xasprintf("%s/%s/ready", dir, de->d_name);
+		if (is_file(stamp)) {
+			*names = xrealloc(*names, sizeof(char *) * (n + 1));
+			(*names)[n++] = xasprintf("debian:%s", de->d_name);
+		}
+		free(stamp);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return n;
+}
