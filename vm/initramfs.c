@@ -221,6 +221,8 @@ static int resolve_modules(struct inputs *in, const struct kernel *k,
 			int nd = 0, j;
 
 			next = strchr(line, '\n');
+			if (next)
+				next++;
 			colon = strchr(line, ':');
 			if (!colon || (next && colon > next))
 				continue;
@@ -232,7 +234,7 @@ static int resolve_modules(struct inputs *in, const struct kernel *k,
 					free(mod);
 					continue;
 				}
-				char *rest = strndup(colon + 1, next ? (size_t)(next - colon - 1)
+				char *rest = strndup(colon + 1, next ? (size_t)(next - colon - 2)
 							       : strlen(colon + 1));
 				char *save = NULL, *w;
 
