@@ -175,6 +175,19 @@ static void set_detail(struct pair *p, char *detail)
 	p->detail = detail;
 }
 
+/* The console's last non-empty line, for a one-line reason. */
+static char *last_line(const char *console)
+{
+	const char *end = console + strlen(console), *start;
+
+	while (end > console && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > console && start[-1] != '\n')
+		start--;
+	return strndup(start, end - start);
+}
+
 void classify_vm(struct pair *p, const struct guest_report *g,
 		 const char *console, bool timed_out)
 {
@@ -188,12 +201,16 @@ void classify_vm(struct pair *p, const struct guest_report *g,
 	}
 	if (!g->begun) {
 		/* Never got to the case: infrastructure, whatever the reason. */
+		char *last = last_line(console);
+
 		p->outcome = OUT_INFRA;
-		set_detail(p, xasprintf("kernel %s did not boot to the case%s%s",
+		set_detail(p, xasprintf("kernel %s did not boot to the case%s%s%s%s",
 					p->kernel->spec,
 					timed_out ? " (timed out)" :
 					g->booted ? " (init ran, no BEGIN)" : "",
-					excerpt ? ": crashed during boot" : ""));
+					excerpt ? ": crashed during boot" : "",
+					*last ? "; console: " : "", last));
+		free(last);
 		free(p->excerpt);
 		p->excerpt = excerpt;
 		return;
@@ -278,6 +295,7 @@ static int start_vm(struct run_opts *o, struct pair *p)
 	spec.binary = binary;
 	if (!p->initrd) {
 		p->initrd = initramfs_get(&spec, o->cache, &built, &err);
+		p->image_built = built;
 		if (!p->initrd) {
 			p->outcome = OUT_INFRA;
 			set_detail(p, err);
@@ -678,6 +696,8 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 		json_kv_str(&b, false, "console", r);
 		free(r);
 		json_kv_str(&b, false, "excerpt", p->excerpt);
+		json_kv_str(&b, false, "image", p->initrd);
+		json_kv_bool(&b, false, "image_built", p->image_built);
 		json_key(&b, false, "subtests");
 		buf_puts(&b, "[");
 		for (j = 0; j < p->nsubs; j++) {
@@ -869,6 +889,13 @@ int run_pairs(struct run_opts *o)
 			any_infra = true;
 	}
 	printf("\nresults: %s/run.json\n", o->outdir);
+	fflush(stdout);
+	for (i = 0; i < o->npairs; i++)
+		if (o->pairs[i].outcome == OUT_INFRA)
+			warnx_("%s %s: %s (after %d attempts)", o->pairs[i].kernel->spec,
+			       o->pairs[i].kase->name, o->pairs[i].detail ?
+			       o->pairs[i].detail : "infrastructure failure",
+			       o->pairs[i].attempts);
 	rc = any_fail ? EXIT_FAILED : any_infra ? EXIT_INFRA : EXIT_OK;
 	if (interrupted)
 		rc = 128 + interrupted;

@@ -39,6 +39,7 @@ struct pair {
 	bool timed_out;
 	char marker[17];
 	char *initrd;
+	bool image_built;	/* the guest image was built, not reused */
 	char *hostdir;		/* host mode: private temp dir */
 	char *console, *channel, *ktap;	/* paths for this attempt */
 	char *ktap_tmp;

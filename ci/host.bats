@@ -1,0 +1,41 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# Every case in host mode: private namespaces, no residue.
+
+load helpers
+
+@test "ovl_whiteout passes on the host kernel and leaves nothing behind" {
+	requires root
+	kr run -k host -c ovl_whiteout -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ovl_whiteout/mkdir_over_whiteout_gets_caller_owner"*"pass"* ]]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	[ "$(json_get "$rj" 'd["results"][0]["outcome"]')" = pass ]
+	[ "$(json_get "$rj" 'len(d["results"][0]["subtests"])')" -eq 6 ]
+	[ "$(json_get "$rj" 'd["kernels"][0]["uname_r"]')" = "$(uname -r)" ]
+	grep -q '^ok 1 ovl_whiteout.mkdir_over_whiteout_gets_caller_owner' "$BATS_TEST_TMPDIR/out/host/ovl_whiteout.ktap"
+	assert_host_clean
+}
+
+@test "one subtest can be picked with CASE/SUBTEST" {
+	requires root
+	kr run -k host -c ovl_whiteout/mkdir_fresh_name_gets_caller_owner -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	[ "$(json_get "$rj" '[s["name"] for s in d["results"][0]["subtests"]]')" = "['mkdir_fresh_name_gets_caller_owner']" ]
+	assert_host_clean
+}
+
+@test "-n repeats a case and reports k/n" {
+	requires root
+	kr run -k host -c ovl_whiteout/mkdir_over_whiteout_gets_caller_owner -n 3 -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"pass 0/3"* ]]
+	[ "$(json_get "$BATS_TEST_TMPDIR/out/run.json" 'd["results"][0]["subtests"][0]["n"]')" -eq 3 ]
+}
+
+@test "the panic self-test refuses to run on the host" {
+	requires root
+	kr run -k host -c selftest_panic -o "$BATS_TEST_TMPDIR/out"
+	[ "$(json_get "$BATS_TEST_TMPDIR/out/run.json" 'd["results"][0]["outcome"]')" = skip ]
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# Cases in throwaway VMs on a real Debian kernel.
+
+load helpers
+
+@test "ovl_whiteout passes in a VM on a Debian kernel, and the image is reused" {
+	requires root qemu
+	kr run -k "$VM_KERNEL" -c ovl_whiteout -o "$BATS_TEST_TMPDIR/a"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/a/run.json"
+	[ "$(json_get "$rj" 'd["results"][0]["outcome"]')" = pass ]
+	[ "$(json_get "$rj" 'd["kernels"][0]["uname_r"]')" = "${VM_KERNEL#debian:}" ]
+	[ "$(json_get "$rj" 'len(d["kernels"][0]["image_sha256"])')" -eq 64 ]
+	kr run -k "$VM_KERNEL" -c ovl_whiteout -o "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/b/run.json" 'd["results"][0]["image_built"]')" = False ]
+	assert_host_clean
+}
+
+@test "a kernel panic during a case is a crash with the console excerpt" {
+	requires root qemu
+	kr run -k "$VM_KERNEL" -c selftest_panic -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 1 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	[ "$(json_get "$rj" 'd["results"][0]["outcome"]')" = crash ]
+	[ "$(json_get "$rj" 'd["results"][0]["subtests"][0]["outcome"]')" = crash ]
+	[[ "$(json_get "$rj" 'd["results"][0]["excerpt"]')" == *"Kernel panic - not syncing: sysrq triggered crash"* ]]
+	assert_host_clean
+}
+
+@test "random bytes as a kernel end in exit 3: it did not boot" {
+	requires root qemu
+	head -c 65536 /dev/urandom > "$BATS_TEST_TMPDIR/random.img"
+	kr run -k "file:$BATS_TEST_TMPDIR/random.img" -c ovl_whiteout -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"krepro: file:$BATS_TEST_TMPDIR/random.img ovl_whiteout: kernel file:$BATS_TEST_TMPDIR/random.img did not boot to the case"*"(after 2 attempts)"* ]]
+	[ "$(json_get "$BATS_TEST_TMPDIR/out/run.json" 'd["results"][0]["attempts"]')" -eq 2 ]
+	assert_host_clean
+}
+
+@test "an interrupted run kills its VMs and says so in run.json" {
+	requires root qemu
+	"$KREPRO" run -k "$VM_KERNEL" -c ovl_whiteout -n 50 -o "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 50); do pgrep -f qemu-system >/dev/null && break; sleep 0.1; done
+	pgrep -f qemu-system >/dev/null
+	kill -INT "$pid"
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/out/run.json" 'd["interrupted"]')" = True ]
+	assert_host_clean
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests of the harness's parsers and the outcome classification. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "channel.h"
+#include "initramfs.h"
+#include "kernel.h"
+#include "ktap.h"
+#include "run.h"
+#include "util.h"
+
+static int passed, failed;
+
+#define CHECK(cond) do {						\
+	if (cond) {							\
+		passed++;						\
+	} else {							\
+		failed++;						\
+		printf("not ok %s:%d: %s\n", __FILE__, __LINE__, #cond);\
+	}								\
+} while (0)
+
+static void test_ktap(void)
+{
+	struct ktap k;
+
+	ktap_parse("TAP version 13\n1..3\n# hello\nok 1 fix.a\n"
+		   "not ok 2 fix.b\n# seen 0:0\nok 3 fix.c # SKIP no overlay\n", &k);
+	CHECK(k.has_version);
+	CHECK(k.plan == 3);
+	CHECK(k.n == 3);
+	CHECK(ktap_find(&k, "a") && ktap_find(&k, "a")->result == KTAP_OK);
+	CHECK(ktap_find(&k, "b") && ktap_find(&k, "b")->result == KTAP_NOT_OK);
+	CHECK(ktap_find(&k, "c") && ktap_find(&k, "c")->result == KTAP_SKIP);
+	CHECK(ktap_find(&k, "c") && !strcmp(ktap_find(&k, "c")->reason, "no overlay"));
+	CHECK(ktap_find(&k, "a") && strstr(ktap_find(&k, "a")->diag, "hello"));
+	CHECK(!ktap_find(&k, "d"));
+	ktap_free(&k);
+}
+
+static void test_case_parse(void)
+{
+	struct case_decl c;
+	char *err = NULL;
+
+	CHECK(case_parse("x.case", "name: x\nbinary: x\n\n# c\n"
+			 "subtest: t_one regression the thing holds\n", &c, &err) == 0);
+	CHECK(c.nsubs == 1 && c.subs[0].kind == KIND_REGRESSION);
+	CHECK(c.is_default && c.timeout == 120);
+	err = NULL;
+	CHECK(case_parse("x.case", "name: x\nbinary: x\nsubtest: t odd what\n", &c, &err));
+	CHECK(err && strstr(err, "x.case:3: subtest t: unknown kind 'odd'"));
+	err = NULL;
+	CHECK(case_parse("x.case", "name: x\nbogus: 1\n", &c, &err));
+	CHECK(err && !strcmp(err, "x.case:2: unknown key 'bogus'"));
+	err = NULL;
+	CHECK(case_parse("x.case", "name: x\nbinary: x\n", &c, &err));
+	CHECK(err && !strcmp(err, "x.case: no subtest"));
+	err = NULL;
+	CHECK(case_parse("x.case", "name: x\nbinary: x\nsubtest: a hazard h\n"
+			 "subtest: a hazard h\n", &c, &err));
+	CHECK(err && strstr(err, "declared twice"));
+}
+
+static void test_kernel_spec(void)
+{
+	struct kernel k;
+	char *err = NULL;
+
+	CHECK(kernel_parse("host", &k, &err) == 0 && k.kind == KERNEL_HOST);
+	CHECK(kernel_parse("debian:6.1.0-47-cloud-amd64", &k, &err) == 0 &&
+	      k.kind == KERNEL_DEBIAN && !strcmp(k.label, "debian-6.1.0-47-cloud-amd64"));
+	CHECK(kernel_parse("file:/b/bzImage,modules=/m", &k, &err) == 0 &&
+	      !strcmp(k.image, "/b/bzImage") && !strcmp(k.moddir, "/m"));
+	CHECK(kernel_parse("debian:", &k, &err) == -1);
+	CHECK(kernel_parse("debian:../x", &k, &err) == -1);
+	CHECK(kernel_parse("file:/b,foo=1", &k, &err) == -1);
+	CHECK(kernel_parse("vmlinuz", &k, &err) == -1 && strstr(err, "bad kernel spec"));
+}
+
+static void test_apt_newest(void)
+{
+	struct apt_kernel l[] = {
+		{ "6.1.0-9-cloud-amd64", "" }, { "6.1.0-47-cloud-amd64", "" },
+		{ "6.12.99+deb12-cloud-amd64", "" }, { "6.12.117+deb12-cloud-amd64", "" },
+		{ "6.1.0-50-amd64", "" },
+	};
+	char *a = apt_newest_cloud(l, 5, "6.1"), *b = apt_newest_cloud(l, 5, "6.12");
+
+	CHECK(a && !strcmp(a, "6.1.0-47-cloud-amd64"));
+	CHECK(b && !strcmp(b, "6.12.117+deb12-cloud-amd64"));
+	CHECK(!apt_newest_cloud(l, 5, "5.10"));
+}
+
+static void test_channel(void)
+{
+	struct guest_report g;
+
+	channel_parse("noise\r\nKREPRO-abc BOOT uname=6.1.0 taint=0\r\n"
+		      "KREPRO-abc BEGIN c taint=0\r\nok 1 f.t\r\n"
+		      "KREPRO-xyz END rc=9 taint=0\r\n"	/* wrong marker: case output */
+		      "KREPRO-abc END rc=0 taint=512\r\n", "abc", &g);
+	CHECK(g.booted && g.begun && g.ended);
+	CHECK(g.rc == 0 && g.taint_begin == 0 && g.taint_end == 512);
+	CHECK(!strcmp(g.uname, "6.1.0"));
+	CHECK(strstr(g.ktap, "ok 1 f.t") && strstr(g.ktap, "KREPRO-xyz"));
+	guest_report_free(&g);
+	CHECK(console_crash_excerpt("boot\n[1] Kernel panic - x\r\n[2] y\n", 5) != NULL);
+	CHECK(console_crash_excerpt("boot ok\n", 5) == NULL);
+}
+
+static struct pair make_pair(struct case_decl *c, struct kernel *k)
+{
+	struct pair p = { .kernel = k, .kase = c };
+	int i;
+
+	p.nsubs = c->nsubs;
+	p.subs = xcalloc(c->nsubs, sizeof(*p.subs));
+	for (i = 0; i < c->nsubs; i++)
+		p.subs[i] = (struct sub_result){ .name = c->subs[i].name,
+			.kind = c->subs[i].kind, .declared = true, .outcome = OUT_COUNT };
+	return p;
+}
+
+static void test_classify(void)
+{
+	struct case_decl c;
+	struct kernel k;
+	struct guest_report g = { 0 };
+	struct pair p;
+	char *err = NULL;
+
+	case_parse("c.case", "name: c\nbinary: c\nsubtest: a regression x\n"
+		   "subtest: b hazard y\n", &c, &err);
+	kernel_parse("debian:6.1.0-1-cloud-amd64", &k, &err);
+
+	/* Never reached the case: infra. */
+	p = make_pair(&c, &k);
+	g.uname = g.version = g.ktap = g.module_errors = "";
+	classify_vm(&p, &g, "qemu: bad kernel", false);
+	CHECK(p.outcome == OUT_INFRA);
+
+	/* Panic after BEGIN: crash, never pass. */
+	p = make_pair(&c, &k);
+	g.booted = g.begun = true;
+	classify_vm(&p, &g, "[1] Kernel panic - not syncing\n", false);
+	CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_CRASH);
+
+	/* Taint changed during the case: crash. */
+	p = make_pair(&c, &k);
+	g.ended = true;
+	g.taint_begin = 0;
+	g.taint_end = 512;
+	g.ktap = "ok 1 f.a\nok 2 f.b\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_CRASH);
+
+	/* Clean: regression ok = pass, hazard not ok = not reproduced. */
+	p = make_pair(&c, &k);
+	g.taint_end = 0;
+	g.ktap = "ok 1 f.a\nnot ok 2 f.b\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[0].outcome == OUT_PASS && p.subs[0].k == 0 && p.subs[0].n == 1);
+	CHECK(p.subs[1].outcome == OUT_FAIL && p.subs[1].k == 0);
+	CHECK(!strcmp(outcome_label(p.subs[1].outcome, KIND_HAZARD), "not-reproduced"));
+
+	/* A declared subtest without a result line is an error. */
+	p = make_pair(&c, &k);
+	g.ktap = "not ok 1 f.a\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[0].outcome == OUT_FAIL && p.subs[0].k == 1);
+	CHECK(p.subs[1].outcome == OUT_ERROR);
+
+	/* Hung case: timeout. */
+	p = make_pair(&c, &k);
+	g.ended = false;
+	g.ktap = "ok 1 f.a\n";
+	classify_vm(&p, &g, "", true);
+	CHECK(p.outcome == OUT_TIMEOUT && p.subs[0].outcome == OUT_PASS &&
+	      p.subs[1].outcome == OUT_TIMEOUT);
+}
+
+static void test_cpio(void)
+{
+	struct cpio c = { 0 };
+
+	cpio_file(&c, "/a/b/c", 0644, "hi", 2);
+	cpio_finish(&c);
+	/* Parents first: a, a/b, then the file, then the trailer. */
+	CHECK(c.len % 512 == 0);
+	CHECK(!memcmp(c.data, "070701", 6));
+	CHECK(memmem(c.data, c.len, "a/b/c", 6) != NULL);
+	CHECK(memmem(c.data, c.len, "TRAILER!!!", 10) != NULL);
+	CHECK((char *)memmem(c.data, c.len, "a\0", 2) < (char *)memmem(c.data, c.len, "a/b/c", 5));
+	cpio_free(&c);
+}
+
+int main(void)
+{
+	test_ktap();
+	test_case_parse();
+	test_kernel_spec();
+	test_apt_newest();
+	test_channel();
+	test_classify();
+	test_cpio();
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
