@@ -14,8 +14,7 @@ B       := build
 # Debian packages the project needs at build, run or test time.
 PACKAGES := gcc make libc6-dev libcap-dev busybox-static qemu-system-x86 \
 	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
-	tar systemd bats hyperfine python3 python3-junitparser libxml2-utils \
-	chromium perl
+	tar systemd bats hyperfine python3 perl
 
 # Reproducers: one C file each in repro/, sharing repro/lib/.
 REPROS     := $(patsubst repro/%.c,%,$(wildcard repro/*.c))
@@ -59,14 +58,15 @@ $(B)/tests/%: harness/tests/%.c $(HARNESS_SRCS) $(HARNESS_HDRS)
 	$(CC) $(CFLAGS) -Iharness -Ivm -o $@ $< $(HARNESS_SRCS) -lm
 
 run: setup all
-	$(B)/krepro run -o results/latest
+	$(B)/krepro run
 
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
 
 bats: all
-	bats --print-output-on-failure ci/
+	bats ci/
 
+# Unit tests, then the command line, host mode and VM tests (bats).
 check: setup all
 	$(MAKE) --no-print-directory unit
 	bats ci/
