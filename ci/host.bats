@@ -39,3 +39,13 @@ load helpers
 	kr run -k host -c selftest_panic -o "$BATS_TEST_TMPDIR/out"
 	[ "$(json_get "$BATS_TEST_TMPDIR/out/run.json" 'd["results"][0]["outcome"]')" = skip ]
 }
+
+@test "chroot_propagation reproduces every hazard and holds every mitigation on the host" {
+	requires root
+	kr run -k host -c chroot_propagation -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	[ "$(json_get "$rj" 'sorted(set((s["kind"], s["outcome"]) for s in d["results"][0]["subtests"]))')" = "[('behaviour', 'pass'), ('hazard', 'pass'), ('mitigation', 'pass')]" ]
+	[[ "$output" == *"chroot_propagation/recursive_delete_removes_host_socket"*"reproduced"* ]]
+	assert_host_clean
+}

@@ -53,10 +53,15 @@ if [ -n "$missing" ]; then
 	[ "$(id -u)" = 0 ] || fail "missing build packages:$missing (not root, cannot install)" 2
 	say "installing build packages:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
+	aptlog=$(mktemp)
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >&2 ||
+	if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+			$missing; } > "$aptlog" 2>&1; then
+		tail -n 20 "$aptlog" >&2
+		rm -f "$aptlog"
 		fail "cannot install:$missing" 2
+	fi
+	rm -f "$aptlog"
 fi
 [ -r "$tarball" ] || fail "no kernel source at $tarball (apt-get install linux-source-6.1)" 2
 [ -r "$patchfile" ] || fail "no patch at $patchfile" 2
