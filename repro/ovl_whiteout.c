@@ -358,7 +358,8 @@ struct userns_result {
 	struct op_result op;
 };
 
-static void userns_mounter(const char *dir, int ready_w, int go_r, int res_w)
+static void userns_mounter(const char *dir, bool premounted, int ready_w,
+			   int go_r, int res_w)
 {
 	struct userns_result res = { 0 };
 	char path[PATH_MAX], merged[PATH_MAX], upper[PATH_MAX];
@@ -387,7 +388,7 @@ static void userns_mounter(const char *dir, int ready_w, int go_r, int res_w)
 		goto out;
 	}
 	res.step = NS_TMPFS;
-	if (mount("krepro", dir, "tmpfs", 0, "mode=0755")) {
+	if (!premounted && mount("krepro", dir, "tmpfs", 0, "mode=0755")) {
 		res.err = -errno;
 		goto out;
 	}
@@ -435,6 +436,42 @@ static int write_id_map(pid_t pid, const char *file)
 }
 
 /*
+ * An ext4 image on a loop device, mounted on dir and owned by the user
+ * namespace's root.  The loop device clears itself when the mount goes
+ * (with this test's mount namespace at the latest).
+ */
+static int ext4_upper(const char *root, const char *dir)
+{
+	char image[PATH_MAX], dev[64];
+	char *mkfs[] = { "mkfs.ext4", "-q", "-F", image, NULL };
+	int fd, loop, ret;
+
+	ret = krepro_path(image, sizeof(image), "%s/ns.img", root);
+	if (ret)
+		return ret;
+	fd = open(image, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	ret = ftruncate(fd, 64 << 20) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	ret = krepro_run_quiet(mkfs);
+	if (ret == 127)
+		return -ENOENT;		/* no mkfs.ext4 */
+	if (ret)
+		return -EIO;
+	loop = krepro_loop_attach(image, false, dev, sizeof(dev));
+	if (loop < 0)
+		return loop == -ENOENT ? -ENXIO : loop;
+	ret = mount(dev, dir, "ext4", 0, NULL) ? -errno : 0;
+	close(loop);
+	if (ret)
+		return ret;
+	return chown(dir, NS_ROOT_HOST_ID, NS_ROOT_HOST_ID) ? -errno : 0;
+}
+
+/*
  * Validate that in an overlay mounted by a user namespace's root, a
  * directory made over a whiteout belongs to the namespace's caller.
  */
@@ -443,10 +480,26 @@ TEST_F(ovl_whiteout, userns_mkdir_over_whiteout_gets_caller_owner)
 	int ready[2], go[2], res[2], status, ret;
 	struct userns_result r = { 0 };
 	char dir[PATH_MAX], c;
+	bool premounted = false;
 	pid_t pid;
 
 	ASSERT_EQ(0, krepro_path(dir, sizeof(dir), "%s/ns", self->root));
 	ASSERT_EQ(0, mkdir(dir, 0755));
+
+	/*
+	 * Overlay in a user namespace keeps its metadata in user.* xattrs.
+	 * tmpfs has them from 6.6; before that the upper goes on an ext4
+	 * image (mounted here by real root, handed to the namespace's root).
+	 */
+	if (setxattr(self->root, "user.krepro", "1", 1, 0) && errno == EOPNOTSUPP) {
+		ret = ext4_upper(self->root, dir);
+		if (ret == -ENOENT || ret == -ENXIO)
+			SKIP(return, "tmpfs has no user.* xattrs here (added in 6.6) and "
+			     "no ext4 on a loop device could stand in: %s", strerror(-ret));
+		ASSERT_EQ(0, ret) TH_LOG("cannot put the upper on ext4: %s",
+					 strerror(-ret));
+		premounted = true;
+	}
 	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
@@ -454,7 +507,7 @@ TEST_F(ovl_whiteout, userns_mkdir_over_whiteout_gets_caller_owner)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
-		userns_mounter(dir, ready[1], go[0], res[1]);
+		userns_mounter(dir, premounted, ready[1], go[0], res[1]);
 	close(ready[1]);
 	close(go[0]);
 	close(res[1]);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/loop.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -173,4 +175,71 @@ int krepro_write_file(const char *path, const char *text)
 		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+int krepro_loop_attach(const char *path, bool read_only, char *dev, size_t len)
+{
+	struct loop_config cfg = { 0 };
+	int ctl, nr, file, loop, ret, tries;
+
+	file = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (file < 0)
+		return -errno;
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		ret = -errno;
+		close(file);
+		return ret;
+	}
+	/* Another process may grab the same free device: try a few times. */
+	for (tries = 0; tries < 16; tries++) {
+		nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+		if (nr < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = krepro_path(dev, len, "/dev/loop%d", nr);
+		if (ret)
+			break;
+		loop = open(dev, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (loop < 0) {
+			ret = -errno;
+			break;
+		}
+		cfg.fd = file;
+		cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0);
+		if (!ioctl(loop, LOOP_CONFIGURE, &cfg)) {
+			close(ctl);
+			close(file);
+			return loop;
+		}
+		ret = -errno;
+		close(loop);
+		if (ret != -EBUSY)
+			break;
+	}
+	close(ctl);
+	close(file);
+	return ret;
+}
+
+int krepro_run_quiet(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -7,6 +7,7 @@
 #ifndef KREPRO_REPRO_UTIL_H
 #define KREPRO_REPRO_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -39,6 +40,17 @@ int krepro_become_user(uid_t uid, gid_t gid);
  */
 typedef int (*krepro_child_fn)(void *arg, void *out);
 int krepro_in_child(krepro_child_fn fn, void *arg, void *out, size_t outlen);
+
+/*
+ * Attach path to a free loop device that detaches itself once nothing
+ * holds it any more (LO_FLAGS_AUTOCLEAR): after the caller has mounted it
+ * and closed the returned fd, unmounting - or the mount namespace dying -
+ * frees the device.  Writes /dev/loopN to dev.  Returns an fd or -errno.
+ */
+int krepro_loop_attach(const char *path, bool read_only, char *dev, size_t len);
+
+/* Run argv (PATH searched) with output to /dev/null; exit status or -errno. */
+int krepro_run_quiet(char *const argv[]);
 
 /* Write a whole string to a file (for /proc and /sys knobs). */
 int krepro_write_file(const char *path, const char *text);
