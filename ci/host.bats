@@ -30,7 +30,7 @@ load helpers
 	requires root
 	kr run -k host -c ovl_whiteout/mkdir_over_whiteout_gets_caller_owner -n 3 -o "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"pass 0/3"* ]]
+	[[ "$output" == *"pass n=3"* ]]
 	[ "$(json_get "$BATS_TEST_TMPDIR/out/run.json" 'd["results"][0]["subtests"][0]["n"]')" -eq 3 ]
 }
 

@@ -538,6 +538,9 @@ static char *cell(const struct sub_result *s, int runs)
 {
 	const char *label = outcome_label(s->outcome, s->kind);
 
+	/* k counts hits: reproductions for hazards, failures otherwise. */
+	if ((s->n > 1 || runs > 1) && !kind_is_hazard(s->kind) && s->k == 0)
+		return xasprintf("%s n=%d", label, s->n);
 	if (s->n > 1 || runs > 1)
 		return xasprintf("%s %d/%d", label, s->k, s->n);
 	return xstrdup(label);
