@@ -47,7 +47,7 @@ $(KSFT_HDRS) &:
 
 $(B)/repro/%: repro/%.c $(REPRO_LIB) repro/lib/util.h $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -static -I$(KSFT_DIR) -Irepro -o $@ $< $(REPRO_LIB) -lcap
+	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -o $@ $< $(REPRO_LIB) -lcap
 
 $(B)/krepro: harness/krepro.c $(HARNESS_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)

@@ -25,14 +25,19 @@ const char *kind_name(enum kind k)
 	return k < KIND_COUNT ? kind_names[k] : "unknown";
 }
 
-static bool valid_ident(const char *s)
+static bool valid_chars(const char *s, const char *extra)
 {
 	if (!*s)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
 			return false;
 	return true;
+}
+
+static bool valid_ident(const char *s)
+{
+	return valid_chars(s, "_-");
 }
 
 static char **split_words(const char *s, int *n)
@@ -61,8 +66,9 @@ static int parse_subtest(char *val, struct subtest_decl *s, char **err)
 	if (*what)
 		*what++ = '\0';
 	what += strspn(what, " \t");
-	if (!valid_ident(name)) {
-		*err = xasprintf("subtest needs a name of letters, digits and '_'");
+	/* VARIANT.TEST for a kselftest fixture with variants. */
+	if (!valid_chars(name, "_-.") || name[0] == '.') {
+		*err = xasprintf("subtest needs a name of letters, digits, '_' and '.'");
 		return -1;
 	}
 	for (k = 0; k < KIND_COUNT; k++)

@@ -2,7 +2,7 @@
 /*
  * KTAP as the kselftest harness prints it:
  *   TAP version 13 / 1..N / "# ..." diagnostics /
- *   ok N fixture.test [# SKIP reason] / not ok N fixture.test [# reason]
+ *   ok N fixture[.variant].test [# SKIP reason] / not ok N fixture.test [# reason]
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -56,7 +56,8 @@ named:
 	rtrim(p);
 	t->number = num;
 	t->full = xstrdup(p);
-	end = strrchr(t->full, '.');
+	/* "fixture.test" or "fixture.variant.test": drop the fixture. */
+	end = strchr(t->full, '.');
 	t->name = xstrdup(end ? end + 1 : t->full);
 	return true;
 }

@@ -40,6 +40,9 @@ static void test_ktap(void)
 	CHECK(ktap_find(&k, "a") && strstr(ktap_find(&k, "a")->diag, "hello"));
 	CHECK(!ktap_find(&k, "d"));
 	ktap_free(&k);
+	ktap_parse("ok 1 fix.tmpfs.t\nok 2 fix.xfs.t\n", &k);
+	CHECK(k.n == 2 && ktap_find(&k, "xfs.t") == &k.tests[1]);
+	ktap_free(&k);
 }
 
 static void test_case_parse(void)
