@@ -49,3 +49,13 @@ load helpers
 	[[ "$output" == *"chroot_propagation/recursive_delete_removes_host_socket"*"reproduced"* ]]
 	assert_host_clean
 }
+
+@test "tmpfiles_age deletes the old tree only on ext4 without birth time, and both mitigations hold" {
+	requires root
+	kr run -k host -c tmpfiles_age -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	[ "$(json_get "$rj" 'sorted(s["name"] for s in d["results"][0]["subtests"] if s["name"].endswith("clean_deletes_old_tree") and s["outcome"] == "pass")')" = "['ext4_128.clean_deletes_old_tree']" ]
+	[ "$(json_get "$rj" 'sorted(set(s["outcome"] for s in d["results"][0]["subtests"] if s["kind"] in ("mitigation", "regression")))')" = "['pass']" ]
+	assert_host_clean
+}
