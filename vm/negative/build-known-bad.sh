@@ -9,7 +9,7 @@
 # vm/config/krepro.config (everything built in), built as an x86_64 bzImage.
 #
 # The tree is kept in a cache directory and reused: a second run only
-# re-runs make (seconds); a changed fragment reconfigures, a changed patch
+# re-runs make (about 20 s); a changed fragment reconfigures, a changed patch
 # is swapped in, a changed source tarball re-extracts.
 #
 # Progress goes to stderr, make's output to DIR/build.log; the last line
@@ -128,7 +128,7 @@ if [ ! -f "$tree/.config" ] || ! stamp_is .config-id "$config_id"; then
 fi
 
 # ---- build ----
-say "make -j$jobs bzImage (log: $log; about 8 min from scratch on 2 cores)"
+say "make -j$jobs bzImage (log: $log; from scratch 8-16 min on 2 cores, else seconds)"
 start=$(date +%s)
 if ! make -C "$tree" ARCH=x86_64 -j"$jobs" bzImage >> "$log" 2>&1; then
 	grep -E 'error|Error' "$log" | tail -n 20 >&2 || true
