@@ -133,7 +133,7 @@ for w in warnings:
     print("ovl_whiteout-negative: WARNING: " + w)
 print()
 if ok:
-    print("ovl_whiteout-negative: EVIDENCE HOLDS: on the known-bad kernel the four "
+    print("ovl_whiteout-negative: EVIDENCE HOLDS: on the known-bad kernel the five "
           "over-whiteout tests fail and the fresh-name control passes")
     sys.exit(0)
 print("ovl_whiteout-negative: EVIDENCE DOES NOT HOLD (see WRONG above; run.json in %s)" % out)
