@@ -32,17 +32,18 @@ requires() {
 	done
 }
 
-# Nothing a run may leave behind: mounts and temp trees of krepro's own,
-# qemu processes, loop devices.
+# Nothing a run may leave behind: krepro's mounts and temp trees, VMs
+# started for this test (their logs live in its temp dir), loop devices
+# backed by krepro's files.
 assert_host_clean() {
 	local left
 	left=$(findmnt -rn -o TARGET | grep -E '^/tmp/krepro' || true)
 	[ -z "$left" ] || { echo "mounts left: $left" >&2; return 1; }
-	left=$(ls -d /tmp/krepro-* 2>/dev/null || true)
+	left=$(ls -d /tmp/krepro-host.* 2>/dev/null || true)
 	[ -z "$left" ] || { echo "temp trees left: $left" >&2; return 1; }
-	left=$(pgrep -a qemu-system || true)
+	left=$(pgrep -af qemu-system | grep -F "$BATS_TEST_TMPDIR" || true)
 	[ -z "$left" ] || { echo "qemu left: $left" >&2; return 1; }
-	left=$(losetup -a 2>/dev/null || true)
+	left=$(losetup -a 2>/dev/null | grep -E 'krepro|bats' || true)
 	[ -z "$left" ] || { echo "loop devices left: $left" >&2; return 1; }
 }
 

@@ -43,8 +43,8 @@ load helpers
 	requires root qemu
 	"$KREPRO" run -k "$VM_KERNEL" -c ovl_whiteout -n 50 -o "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 &
 	pid=$!
-	for i in $(seq 50); do pgrep -f qemu-system >/dev/null && break; sleep 0.1; done
-	pgrep -f qemu-system >/dev/null
+	for i in $(seq 50); do pgrep -f "qemu-system.*$BATS_TEST_TMPDIR" >/dev/null && break; sleep 0.1; done
+	pgrep -f "qemu-system.*$BATS_TEST_TMPDIR" >/dev/null
 	kill -INT "$pid"
 	wait "$pid" || status=$?
 	[ "$status" -eq 130 ]
