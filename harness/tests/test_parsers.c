@@ -202,6 +202,47 @@ static void test_cpio(void)
 	cpio_free(&c);
 }
 
+static void put(const char *path, const char *text)
+{
+	CHECK(write_file_atomic(path, text, strlen(text)) == 0);
+}
+
+/* Modules come with their dependencies, deps first; '-' and '_' alike. */
+static void test_image_modules(void)
+{
+	char dir[] = "/tmp/krepro-unit.XXXXXX";
+	struct kernel k = { 0 };
+	char *path, *err = NULL, *data, *mods[] = { "xfs", "over-lay" };
+	struct image_spec spec = { 0 };
+	int built;
+	size_t len;
+
+	CHECK(mkdtemp(dir) != NULL);
+	k.moddir = xasprintf("%s/mods", dir);
+	CHECK(mkdir_p(xasprintf("%s/kernel/fs", k.moddir), 0755) == 0);
+	put(xasprintf("%s/modules.dep", k.moddir),
+	    "kernel/fs/xfs.ko: kernel/fs/libcrc32c.ko kernel/fs/a_dep.ko\n"
+	    "kernel/fs/over_lay.ko:\nkernel/fs/libcrc32c.ko:\nkernel/fs/a_dep.ko:\n");
+	put(xasprintf("%s/kernel/fs/xfs.ko", k.moddir), "x");
+	put(xasprintf("%s/kernel/fs/over_lay.ko", k.moddir), "o");
+	put(xasprintf("%s/kernel/fs/libcrc32c.ko", k.moddir), "c");
+	put(xasprintf("%s/kernel/fs/a_dep.ko", k.moddir), "a");
+	put(xasprintf("%s/init", dir), "#!/bin/sh\n");
+	spec.init = spec.busybox = spec.binary = xasprintf("%s/init", dir);
+	spec.case_name = "t";
+	spec.kernel = &k;
+	spec.modules = mods;
+	spec.nmodules = 2;
+	path = initramfs_get(&spec, dir, &built, &err);
+	CHECK(path && built == 1);
+	data = path ? read_file(path, &len) : NULL;
+	CHECK(data && memmem(data, len, "MODULES='a_dep.ko libcrc32c.ko xfs.ko over_lay.ko'", 50));
+	free(data);
+	/* Same inputs: the cached image, not rebuilt. */
+	CHECK(initramfs_get(&spec, dir, &built, &err) && built == 0);
+	remove_tree(dir);
+}
+
 int main(void)
 {
 	test_ktap();
@@ -211,6 +252,7 @@ int main(void)
 	test_channel();
 	test_classify();
 	test_cpio();
+	test_image_modules();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
