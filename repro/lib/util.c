@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -242,4 +243,93 @@ int krepro_run_quiet(char *const argv[])
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+double krepro_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned long env_ulong(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return def;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n == 0)
+		return def;
+	return n;
+}
+
+void krepro_race_start(struct krepro_race *r, unsigned long def_rounds,
+		       double def_seconds)
+{
+	memset(r, 0, sizeof(*r));
+	r->rounds = env_ulong("KREPRO_ROUNDS", def_rounds);
+	r->seconds = env_ulong("KREPRO_SECONDS", 0);
+	if (!r->seconds)
+		r->seconds = def_seconds;
+	r->first_hit = -1;
+	r->started = krepro_now();
+}
+
+bool krepro_race_more(const struct krepro_race *r)
+{
+	return r->n < r->rounds && krepro_now() - r->started < r->seconds;
+}
+
+void krepro_race_round(struct krepro_race *r, bool hit)
+{
+	r->n++;
+	if (!hit)
+		return;
+	if (!r->k)
+		r->first_hit = krepro_now() - r->started;
+	r->k++;
+}
+
+void krepro_race_count(struct krepro_race *r, const char *name, unsigned long n)
+{
+	int i;
+
+	for (i = 0; i < KREPRO_RACE_MAX_COUNTERS && r->names[i]; i++)
+		if (!strcmp(r->names[i], name))
+			break;
+	if (i == KREPRO_RACE_MAX_COUNTERS)
+		return;
+	r->names[i] = name;
+	r->counts[i] += n;
+}
+
+void krepro_race_report(const struct krepro_race *r)
+{
+	double elapsed = krepro_now() - r->started;
+	int i;
+
+	printf("# krepro-stats: k=%lu n=%lu elapsed_ms=%.0f ", r->k, r->n,
+	       elapsed * 1000);
+	if (r->first_hit >= 0)
+		printf("first_hit_ms=%.0f ", r->first_hit * 1000);
+	else
+		printf("first_hit_ms=none ");
+	printf("budget_rounds=%lu budget_ms=%.0f stop=%s", r->rounds,
+	       r->seconds * 1000, r->n >= r->rounds ? "rounds" : "time");
+	for (i = 0; i < KREPRO_RACE_MAX_COUNTERS && r->names[i]; i++)
+		printf(" %s=%lu", r->names[i], r->counts[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+bool krepro_negative(void)
+{
+	const char *v = getenv("KREPRO_NEGATIVE");
+
+	return v && !strcmp(v, "1");
 }

@@ -55,4 +55,45 @@ int krepro_run_quiet(char *const argv[]);
 /* Write a whole string to a file (for /proc and /sys knobs). */
 int krepro_write_file(const char *path, const char *text);
 
+/*
+ * Racy subtests.  A race runs round after round until its budget - rounds
+ * or seconds, whichever ends first - is spent, counting hits, and then
+ * prints one statistics line that the harness parses (docs/ktap-stats.md):
+ *
+ *   # krepro-stats: k=3 n=200 elapsed_ms=8012 first_hit_ms=417 \
+ *     budget_rounds=200 budget_ms=8000 stop=time placeholder=2 exit=1
+ *
+ * The budget comes from KREPRO_ROUNDS and KREPRO_SECONDS (set by the
+ * harness from the case declaration or -n) or the reproducer's defaults.
+ */
+#define KREPRO_RACE_MAX_COUNTERS 12
+
+struct krepro_race {
+	unsigned long rounds;		/* budget */
+	double seconds;			/* budget */
+	unsigned long n, k;		/* rounds run, rounds that hit */
+	double started, first_hit;	/* CLOCK_MONOTONIC s; first_hit < 0: none */
+	const char *names[KREPRO_RACE_MAX_COUNTERS];
+	unsigned long counts[KREPRO_RACE_MAX_COUNTERS];
+};
+
+void krepro_race_start(struct krepro_race *r, unsigned long def_rounds,
+		       double def_seconds);
+/* True while budget remains; call before each round. */
+bool krepro_race_more(const struct krepro_race *r);
+/* Record one finished round. */
+void krepro_race_round(struct krepro_race *r, bool hit);
+/* Add n to a named counter (a breakdown by kind; name: [a-z0-9_]+). */
+void krepro_race_count(struct krepro_race *r, const char *name, unsigned long n);
+/* Print the statistics line on stdout (flushed). */
+void krepro_race_report(const struct krepro_race *r);
+double krepro_now(void);
+
+/*
+ * Negative-control mode (krepro run --negative, KREPRO_NEGATIVE=1): every
+ * mitigation and regression subtest removes the protection or kernel
+ * property it depends on, so it must FAIL.  Proves the test can fail.
+ */
+bool krepro_negative(void);
+
 #endif
