@@ -165,6 +165,20 @@ int case_parse(const char *path, const char *text, struct case_decl *c, char **e
 				reason = xasprintf("memory must be MiB, 64 to 65536");
 				break;
 			}
+		} else if (!strcmp(key, "budget")) {
+			char **w;
+			int nw, bad;
+
+			w = split_words(val, &nw);
+			bad = nw != 2 || parse_int(w[0], 1, 10000000, &c->budget_rounds) ||
+			      parse_int(w[1], 1, 86400, &c->budget_seconds);
+			for (int i = 0; i < nw; i++)
+				free(w[i]);
+			free(w);
+			if (bad) {
+				reason = xasprintf("budget must be 'ROUNDS SECONDS' (whole numbers)");
+				break;
+			}
 		} else if (!strcmp(key, "default")) {
 			if (strcmp(val, "yes") && strcmp(val, "no")) {
 				reason = xasprintf("default must be yes or no");

@@ -25,6 +25,8 @@ struct case_decl {
 	int ntools;
 	int timeout;		/* seconds, whole case */
 	int memory_mb;
+	int budget_rounds;	/* racy subtests: rounds per run, 0 = not racy */
+	int budget_seconds;	/* and the time cap per subtest */
 	bool is_default;	/* part of a run without -c */
 	struct subtest_decl *subs;
 	int nsubs;

@@ -24,13 +24,23 @@
 
 #define KREPRO_VERSION "0.1"
 
+/* Long-only options. */
+enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE };
+
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
 	"\n"
 	"  list [--json]                       the cases and their subtests\n"
 	"  kernels                             Debian kernels apt knows, and cached ones\n"
 	"  run [-k KERNEL]... [-c CASE[/SUBTEST]]... [-n RUNS] [-j JOBS] [-o DIR]\n"
+	"      [--repeat R] [--seconds S] [--negative]\n"
 	"                                      run cases on kernels, print a table\n"
+	"      -n RUNS      runs per subtest: rounds of each race in a racy case,\n"
+	"                   otherwise that many runs (VMs) of the case\n"
+	"      --repeat R   run every (kernel, case) R times, racy or not\n"
+	"      --seconds S  time cap per racy subtest (default: the declaration's)\n"
+	"      --negative   negative control: mitigations and regressions run with\n"
+	"                   their protection removed and must fail\n"
 	"\n"
 	"KERNEL: host | debian:NAME | file:BZIMAGE[,modules=DIR]\n"
 	"Without -k, run uses the newest 6.1 and 6.12 cloud kernels apt knows.\n"
@@ -208,6 +218,9 @@ static int cmd_run(int argc, char **argv, const char *root)
 		{ "runs", required_argument, NULL, 'n' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "repeat", required_argument, NULL, OPT_REPEAT },
+		{ "seconds", required_argument, NULL, OPT_SECONDS },
+		{ "negative", no_argument, NULL, OPT_NEGATIVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -220,6 +233,7 @@ static int cmd_run(int argc, char **argv, const char *root)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	o.runs = 1;
+	o.repeat = 1;
 	o.jobs = ncpu > 0 ? ncpu : 1;
 	while ((opt = getopt_long(argc, argv, "k:c:n:j:o:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -239,7 +253,17 @@ static int cmd_run(int argc, char **argv, const char *root)
 			break;
 		}
 		case 'n':
-			o.runs = parse_count("-n", optarg, 1, 100000);
+			o.runs = parse_count("-n", optarg, 1, 10000000);
+			o.runs_given = true;
+			break;
+		case OPT_REPEAT:
+			o.repeat = parse_count("--repeat", optarg, 1, 100000);
+			break;
+		case OPT_SECONDS:
+			o.seconds = parse_count("--seconds", optarg, 1, 86400);
+			break;
+		case OPT_NEGATIVE:
+			o.negative = true;
 			break;
 		case 'j':
 			o.jobs = parse_count("-j", optarg, 1, 256);

@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,4 +118,108 @@ void ktap_free(struct ktap *k)
 	}
 	free(k->tests);
 	memset(k, 0, sizeof(*k));
+}
+
+#define STATS_TAG "# krepro-stats:"
+
+static int stats_number(const char *val, bool allow_none, double *out)
+{
+	char *end;
+
+	if (allow_none && !strcmp(val, "none")) {
+		*out = -1;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*val))
+		return -1;
+	errno = 0;
+	*out = strtod(val, &end);
+	return errno || *end ? -1 : 0;
+}
+
+int ktap_stats_parse(const char *diag, struct ktap_stats *st, char **why)
+{
+	const char *line = diag, *found = NULL;
+	char *copy, *word, *save = NULL;
+	unsigned seen = 0;
+	enum { K = 1, N = 2, EL = 4, FH = 8, BR = 16, BM = 32, ST = 64 };
+
+	memset(st, 0, sizeof(*st));
+	*why = NULL;
+	/* The last statistics line wins: a test reports once, at its end. */
+	while (line && *line) {
+		if (str_starts(line, STATS_TAG))
+			found = line;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (!found)
+		return -ENOENT;
+	copy = strndup(found + strlen(STATS_TAG), strcspn(found + strlen(STATS_TAG), "\n"));
+	for (word = strtok_r(copy, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(word, '=');
+		double v;
+
+		if (!eq || eq == word) {
+			*why = xasprintf("krepro-stats: '%s' is not NAME=VALUE", word);
+			break;
+		}
+		*eq = '\0';
+		if (!strcmp(word, "stop")) {
+			if (strcmp(eq + 1, "rounds") && strcmp(eq + 1, "time")) {
+				*why = xasprintf("krepro-stats: stop must be rounds or time");
+				break;
+			}
+			snprintf(st->stop, sizeof(st->stop), "%s", eq + 1);
+			seen |= ST;
+			continue;
+		}
+		if (stats_number(eq + 1, !strcmp(word, "first_hit_ms"), &v)) {
+			*why = xasprintf("krepro-stats: %s=%s is not a number", word, eq + 1);
+			break;
+		}
+		if (!strcmp(word, "k")) {
+			st->k = v;
+			seen |= K;
+		} else if (!strcmp(word, "n")) {
+			st->n = v;
+			seen |= N;
+		} else if (!strcmp(word, "elapsed_ms")) {
+			st->elapsed_s = v / 1000;
+			seen |= EL;
+		} else if (!strcmp(word, "first_hit_ms")) {
+			st->first_hit_s = v < 0 ? -1 : v / 1000;
+			seen |= FH;
+		} else if (!strcmp(word, "budget_rounds")) {
+			st->budget_rounds = v;
+			seen |= BR;
+		} else if (!strcmp(word, "budget_ms")) {
+			st->budget_s = v / 1000;
+			seen |= BM;
+		} else if (st->ncounts < KTAP_STATS_MAX_COUNTS) {
+			st->count_names[st->ncounts] = xstrdup(word);
+			st->counts[st->ncounts++] = v;
+		}
+	}
+	free(copy);
+	if (!*why && seen != (K | N | EL | FH | BR | BM | ST))
+		*why = xasprintf("krepro-stats: a field is missing (k, n, elapsed_ms, "
+				 "first_hit_ms, budget_rounds, budget_ms, stop)");
+	if (!*why && st->k > st->n)
+		*why = xasprintf("krepro-stats: k=%ld is more than n=%ld", st->k, st->n);
+	if (!*why && st->k > 0 && st->first_hit_s < 0)
+		*why = xasprintf("krepro-stats: k=%ld but first_hit_ms=none", st->k);
+	if (*why) {
+		ktap_stats_free(st);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void ktap_stats_free(struct ktap_stats *st)
+{
+	for (int i = 0; i < st->ncounts; i++)
+		free(st->count_names[i]);
+	st->ncounts = 0;
 }

@@ -22,6 +22,32 @@ struct ktap {
 	int n;
 };
 
+/*
+ * The statistics line of a racy subtest (docs/ktap-stats.md):
+ *   # krepro-stats: k=K n=N elapsed_ms=E first_hit_ms=F|none
+ *     budget_rounds=R budget_ms=B stop=rounds|time [NAME=COUNT]...
+ */
+#define KTAP_STATS_MAX_COUNTS 16
+struct ktap_stats {
+	long k, n;
+	double elapsed_s;
+	double first_hit_s;	/* < 0: no hit */
+	long budget_rounds;
+	double budget_s;
+	char stop[8];
+	int ncounts;
+	char *count_names[KTAP_STATS_MAX_COUNTS];
+	long counts[KTAP_STATS_MAX_COUNTS];
+};
+
+/*
+ * Find the statistics line in a test's diagnostics.  0 when found and
+ * well formed, -ENOENT when there is none, -EINVAL (with a reason in
+ * *why) when the line is malformed.
+ */
+int ktap_stats_parse(const char *diag, struct ktap_stats *st, char **why);
+void ktap_stats_free(struct ktap_stats *st);
+
 /* Parse kselftest KTAP output.  Never fails; unknown lines are ignored. */
 void ktap_parse(const char *text, struct ktap *k);
 struct ktap_test *ktap_find(struct ktap *k, const char *name);

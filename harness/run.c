@@ -80,8 +80,40 @@ static struct sub_result *sub_get(struct pair *p, const char *name)
 	return NULL;
 }
 
+static void sub_add_stats(struct sub_result *s, const struct ktap_stats *st)
+{
+	int i, j;
+
+	s->racy = true;
+	s->k += st->k;
+	s->n += st->n;
+	s->elapsed_s += st->elapsed_s;
+	s->first_hit_s = xrealloc(s->first_hit_s, sizeof(double) * (s->nfirst + 1));
+	s->first_hit_s[s->nfirst++] = st->first_hit_s;
+	s->budget_rounds = st->budget_rounds;
+	s->budget_s = st->budget_s;
+	for (i = 0; i < st->ncounts; i++) {
+		for (j = 0; j < s->ncounts; j++)
+			if (!strcmp(s->count_names[j], st->count_names[i]))
+				break;
+		if (j == s->ncounts) {
+			s->count_names = xrealloc(s->count_names, sizeof(char *) * (j + 1));
+			s->counts = xrealloc(s->counts, sizeof(long) * (j + 1));
+			s->count_names[j] = xstrdup(st->count_names[i]);
+			s->counts[j] = 0;
+			s->ncounts++;
+		}
+		s->counts[j] += st->counts[i];
+	}
+}
+
+/*
+ * Fold one run's result for a subtest.  k counts hits - reproductions for
+ * hazards and behaviours, failures otherwise - over n: runs, or for a racy
+ * subtest the rounds its statistics line reports.
+ */
 static void sub_fold(struct sub_result *s, enum outcome o, const char *reason,
-		     const char *diag)
+		     const char *diag, const struct ktap_stats *st)
 {
 	bool unset = s->outcome == OUT_COUNT;
 
@@ -89,9 +121,15 @@ static void sub_fold(struct sub_result *s, enum outcome o, const char *reason,
 		bool hit = kind_is_hazard(s->kind) ? o == OUT_PASS : o == OUT_FAIL;
 		bool bad;
 
-		s->n++;
-		s->k += hit;
-		bad = kind_is_hazard(s->kind) ? s->k == 0 : s->k > 0;
+		s->runs++;
+		s->runs_hit += hit;
+		if (st) {
+			sub_add_stats(s, st);
+		} else {
+			s->n++;
+			s->k += hit;
+		}
+		bad = kind_is_hazard(s->kind) ? s->runs_hit == 0 : s->runs_hit > 0;
 		if (unset || severity(s->outcome) <= severity(OUT_PASS))
 			s->outcome = bad ? OUT_FAIL : OUT_PASS;
 	} else if (o == OUT_SKIP) {
@@ -115,14 +153,15 @@ static void fold_all(struct pair *p, enum outcome o, const char *reason)
 	int i;
 
 	for (i = 0; i < p->nsubs; i++)
-		sub_fold(&p->subs[i], o, reason, NULL);
+		sub_fold(&p->subs[i], o, reason, NULL, NULL);
 }
 
 /* Per-subtest outcomes from the reproducer's KTAP. */
 static void fold_ktap(struct pair *p, const char *text, int rc)
 {
 	struct ktap k;
-	int i;
+	struct ktap_stats st;
+	int i, ret;
 
 	ktap_parse(text, &k);
 	for (i = 0; i < p->nsubs; i++) {
@@ -135,22 +174,30 @@ static void fold_ktap(struct pair *p, const char *text, int rc)
 		t = ktap_find(&k, s->name);
 		if (!t) {
 			why = xasprintf("no result line for %s (exit status %d)", s->name, rc);
-			sub_fold(s, OUT_ERROR, why, NULL);
+			sub_fold(s, OUT_ERROR, why, NULL, NULL);
+			free(why);
+			continue;
+		}
+		ret = ktap_stats_parse(t->diag, &st, &why);
+		if (ret == -EINVAL) {
+			sub_fold(s, OUT_ERROR, why, t->diag, NULL);
 			free(why);
 			continue;
 		}
 		switch (t->result) {
 		case KTAP_OK:
-			sub_fold(s, OUT_PASS, t->reason, t->diag);
+			sub_fold(s, OUT_PASS, t->reason, t->diag, ret ? NULL : &st);
 			break;
 		case KTAP_NOT_OK:
 		case KTAP_XFAIL:
-			sub_fold(s, OUT_FAIL, t->reason, t->diag);
+			sub_fold(s, OUT_FAIL, t->reason, t->diag, ret ? NULL : &st);
 			break;
 		case KTAP_SKIP:
-			sub_fold(s, OUT_SKIP, t->reason, t->diag);
+			sub_fold(s, OUT_SKIP, t->reason, t->diag, NULL);
 			break;
 		}
+		if (!ret)
+			ktap_stats_free(&st);
 	}
 	/* A test the declaration does not name: the declaration is stale. */
 	for (i = 0; i < k.n; i++) {
@@ -164,7 +211,7 @@ static void fold_ktap(struct pair *p, const char *text, int rc)
 		s->name = xstrdup(k.tests[i].name);
 		s->kind = KIND_REGRESSION;
 		s->outcome = OUT_COUNT;
-		sub_fold(s, OUT_ERROR, "not declared in the case file", k.tests[i].diag);
+		sub_fold(s, OUT_ERROR, "not declared in the case file", k.tests[i].diag, NULL);
 	}
 	ktap_free(&k);
 }
@@ -232,7 +279,7 @@ void classify_vm(struct pair *p, const struct guest_report *g,
 	if (!g->ended) {
 		p->outcome = timed_out ? OUT_TIMEOUT : OUT_ERROR;
 		set_detail(p, timed_out ? xasprintf("%s did not finish within %d s",
-						    p->kase->name, p->kase->timeout)
+						    p->kase->name, p->timeout)
 					: xasprintf("the VM stopped before %s ended",
 						    p->kase->name));
 		/* Subtests that reported before the stop keep their result. */
@@ -252,7 +299,7 @@ void classify_vm(struct pair *p, const struct guest_report *g,
 
 static char *pair_path(struct run_opts *o, struct pair *p, const char *ext)
 {
-	if (o->runs > 1)
+	if (p->vm_runs > 1)
 		return xasprintf("%s/%s/%s.%d.%s", o->outdir, p->kernel->label,
 				 p->kase->name, p->run_index + 1, ext);
 	return xasprintf("%s/%s/%s.%s", o->outdir, p->kernel->label, p->kase->name, ext);
@@ -277,6 +324,18 @@ static void free_attempt_paths(struct pair *p)
 	p->console = p->channel = p->ktap = p->ktap_tmp = NULL;
 }
 
+/* The guest init's knobs: racy budget and negative-control mode. */
+static char *run_params(struct run_opts *o, struct pair *p)
+{
+	struct buf b = { 0 };
+
+	if (p->rounds)
+		buf_printf(&b, "krepro.rounds=%d krepro.seconds=%d", p->rounds, p->seconds);
+	if (o->negative)
+		buf_printf(&b, "%skrepro.negative=1", b.len ? " " : "");
+	return b.data ? b.data : xstrdup("");
+}
+
 static int start_vm(struct run_opts *o, struct pair *p)
 {
 	char *err = NULL, *args = case_args(p), *binary;
@@ -287,6 +346,7 @@ static int start_vm(struct run_opts *o, struct pair *p)
 		.tools = p->kase->tools, .ntools = p->kase->ntools,
 	};
 	struct vm_opts vo = { 0 };
+	char *params;
 	int built;
 	char *init = xasprintf("%s/vm/init", o->root);
 
@@ -323,7 +383,10 @@ static int start_vm(struct run_opts *o, struct pair *p)
 	vo.channel = p->channel;
 	vo.memory_mb = p->kase->memory_mb;
 	vo.kvm = o->kvm;
+	params = run_params(o, p);
+	vo.params = params;
 	p->pid = vm_start(&vo);
+	free(params);
 	if (p->pid < 0) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, xasprintf("cannot start %s: %s", o->qemu, strerror(-p->pid)));
@@ -403,6 +466,16 @@ static int start_host(struct run_opts *o, struct pair *p)
 			if (chdir(tmpl))
 				_exit(125);
 			setenv("TMPDIR", tmpl, 1);
+			if (p->rounds) {
+				char v[32];
+
+				snprintf(v, sizeof(v), "%d", p->rounds);
+				setenv("KREPRO_ROUNDS", v, 1);
+				snprintf(v, sizeof(v), "%d", p->seconds);
+				setenv("KREPRO_SECONDS", v, 1);
+			}
+			if (o->negative)
+				setenv("KREPRO_NEGATIVE", "1", 1);
 			argv[a++] = binary;
 			for (i = 0; i < p->nonly && i < 64; i++) {
 				argv[a++] = "-t";
@@ -458,7 +531,7 @@ static void finish_host(struct pair *p, int status)
 	if (p->timed_out) {
 		p->outcome = OUT_TIMEOUT;
 		set_detail(p, xasprintf("%s did not finish within %d s", p->kase->name,
-					p->kase->timeout));
+					p->timeout));
 		fold_ktap(p, text ? text : "", rc);
 		for (int i = 0; i < p->nsubs; i++)
 			if (p->subs[i].outcome == OUT_ERROR && p->subs[i].n == 0)
@@ -534,14 +607,14 @@ static void progress(struct run_opts *o, struct pair *p, int finished, int total
 		p->detail ? "  " : "", p->detail ? p->detail : "");
 }
 
-static char *cell(const struct sub_result *s, int runs)
+static char *cell(const struct sub_result *s)
 {
 	const char *label = outcome_label(s->outcome, s->kind);
 
 	/* k counts hits: reproductions for hazards, failures otherwise. */
-	if ((s->n > 1 || runs > 1) && !kind_is_hazard(s->kind) && s->k == 0)
+	if ((s->n > 1 || s->racy) && !kind_is_hazard(s->kind) && s->k == 0)
 		return xasprintf("%s n=%d", label, s->n);
-	if (s->n > 1 || runs > 1)
+	if (s->n > 1 || s->racy)
 		return xasprintf("%s %d/%d", label, s->k, s->n);
 	return xstrdup(label);
 }
@@ -587,7 +660,7 @@ static void print_table(struct run_opts *o)
 					    o->pairs[q].kase == p->kase)
 						s = sub_get(&o->pairs[q], p->subs[j].name);
 				if (s) {
-					char *c = cell(s, o->runs);
+					char *c = cell(s);
 
 					printf("  %-*s", colw, c);
 					free(c);
@@ -617,6 +690,33 @@ static char *rel(struct run_opts *o, const char *path)
 	return xstrdup(path ? path : "");
 }
 
+/* A racy subtest's budget, first hits per run and breakdown counters. */
+static void race_json(struct buf *b, const struct sub_result *s)
+{
+	int i;
+
+	json_key(b, false, "race");
+	buf_puts(b, "{");
+	json_kv_int(b, true, "budget_rounds", s->budget_rounds);
+	json_kv_num(b, false, "budget_s", s->budget_s);
+	json_key(b, false, "first_hit_s");
+	buf_puts(b, "[");
+	for (i = 0; i < s->nfirst; i++) {
+		if (i)
+			buf_puts(b, ",");
+		if (s->first_hit_s[i] < 0)
+			buf_puts(b, "null");
+		else
+			buf_printf(b, "%.3f", s->first_hit_s[i]);
+	}
+	buf_puts(b, "]");
+	json_key(b, false, "counts");
+	buf_puts(b, "{");
+	for (i = 0; i < s->ncounts; i++)
+		json_kv_int(b, i == 0, s->count_names[i], s->counts[i]);
+	buf_puts(b, "}}");
+}
+
 static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 			  bool was_interrupted)
 {
@@ -635,6 +735,8 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 	json_kv_str(&b, false, "finished", ts);
 	json_kv_bool(&b, false, "interrupted", was_interrupted);
 	json_kv_int(&b, false, "runs", o->runs);
+	json_kv_int(&b, false, "repeat", o->repeat);
+	json_kv_bool(&b, false, "negative", o->negative);
 	json_key(&b, false, "command");
 	buf_puts(&b, "[");
 	for (i = 0; i < o->argc; i++) {
@@ -714,7 +816,12 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 			json_kv_int(&b, false, "k", s->k);
 			json_kv_int(&b, false, "n", s->n);
 			json_kv_str(&b, false, "reason", s->reason);
-			json_kv_num(&b, false, "duration_s", p->duration);
+			json_kv_num(&b, false, "duration_s", s->racy ? s->elapsed_s : p->duration);
+			json_kv_int(&b, false, "runs", s->runs);
+			json_kv_int(&b, false, "runs_hit", s->runs_hit);
+			json_kv_bool(&b, false, "racy", s->racy);
+			if (s->racy)
+				race_json(&b, s);
 			buf_puts(&b, "}");
 		}
 		buf_puts(&b, "]}");
@@ -745,7 +852,7 @@ static int start_pair(struct run_opts *o, struct pair *p)
 
 	p->timed_out = false;
 	p->started = now_monotonic();
-	p->deadline = p->started + p->kase->timeout;
+	p->deadline = p->started + p->timeout;
 	free_attempt_paths(p);
 	if (p->kernel->kind == KERNEL_HOST)
 		ret = start_host(o, p);
@@ -766,6 +873,25 @@ int run_pairs(struct run_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+
+	/*
+	 * -n is runs per subtest: the rounds of a racy case's races in one
+	 * run, or that many runs of a case without a budget.  --repeat runs
+	 * every pair again on top.
+	 */
+	for (i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+		struct case_decl *c = p->kase;
+
+		p->timeout = c->timeout;
+		p->vm_runs = (c->budget_rounds ? 1 : o->runs) * o->repeat;
+		if (c->budget_rounds) {
+			p->rounds = o->runs_given ? o->runs : c->budget_rounds;
+			p->seconds = o->seconds ? o->seconds : c->budget_seconds;
+			if (p->seconds > c->budget_seconds)
+				p->timeout += (p->seconds - c->budget_seconds) * c->nsubs;
+		}
+	}
 
 	for (i = 0; i < o->nkernels; i++) {
 		char *d = xasprintf("%s/%s", o->outdir, o->kernels[i].label);
@@ -821,7 +947,7 @@ int run_pairs(struct run_opts *o)
 				}
 				if (p->outcome == OUT_INFRA)
 					fold_all(p, OUT_INFRA, p->detail);
-				if (++p->run_index < o->runs && p->outcome != OUT_INFRA &&
+				if (++p->run_index < p->vm_runs && p->outcome != OUT_INFRA &&
 				    !interrupted) {
 					p->attempt = 1;
 					if (!start_pair(o, p))

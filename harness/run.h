@@ -24,6 +24,18 @@ struct sub_result {
 	int k, n;		/* runs where it failed (or reproduced), runs counted */
 	char *reason;		/* skip reason or error detail */
 	char *diag;		/* KTAP diagnostics of the last run */
+	int runs, runs_hit;	/* VM (or host) runs with a pass/fail, and hit */
+
+	/* racy subtests: summed from each run's krepro-stats line */
+	bool racy;
+	double elapsed_s;
+	double *first_hit_s;	/* per run, < 0: no hit in that run */
+	int nfirst;
+	long budget_rounds;
+	double budget_s;
+	int ncounts;
+	char **count_names;
+	long *counts;
 };
 
 struct pair {
@@ -34,6 +46,9 @@ struct pair {
 
 	/* while running */
 	int run_index, attempt;
+	int vm_runs;		/* how many runs this pair gets */
+	int timeout;		/* seconds per run, budget included */
+	int rounds, seconds;	/* racy budget passed to the case, 0: none */
 	pid_t pid;
 	double started, deadline;
 	bool timed_out;
@@ -62,7 +77,11 @@ struct run_opts {
 	int nkernels;
 	struct pair *pairs;
 	int npairs;
-	int runs;		/* -n */
+	int runs;		/* -n: runs per subtest */
+	bool runs_given;
+	int repeat;		/* --repeat: runs of every pair, racy or not */
+	int seconds;		/* --seconds: time cap per racy subtest, 0 = declared */
+	bool negative;		/* --negative: protections removed */
 	int jobs;		/* -j */
 	const char *outdir;
 	const char *root;	/* project root */

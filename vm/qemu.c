@@ -27,7 +27,8 @@ pid_t vm_start(const struct vm_opts *o)
 {
 	char *mem = xasprintf("%d", o->memory_mb);
 	char *append = xasprintf("console=ttyS0 quiet panic=-1 oops=panic "
-				 "krepro.marker=%s", o->marker);
+				 "krepro.marker=%s%s%s", o->marker,
+				 o->params ? " " : "", o->params ? o->params : "");
 	char *con = xasprintf("file:%s", o->console);
 	char *chan = xasprintf("file:%s", o->channel);
 	const char *argv[40];

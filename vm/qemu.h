@@ -14,6 +14,7 @@ struct vm_opts {
 	const char *channel;	/* file for ttyS1: the result channel */
 	int memory_mb;
 	bool kvm;
+	const char *params;	/* more krepro.* words for the guest init, or NULL */
 };
 
 /* True when /dev/kvm can be opened for the accelerator. */

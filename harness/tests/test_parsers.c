@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests of the harness's parsers and the outcome classification. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,73 @@ static void test_classify(void)
 	      p.subs[1].outcome == OUT_TIMEOUT);
 }
 
+static void test_stats(void)
+{
+	struct ktap_stats st;
+	char *why;
+	struct case_decl c;
+	struct kernel k;
+	struct guest_report g = { 0 };
+	struct pair p;
+	char *err = NULL;
+
+	CHECK(ktap_stats_parse("# hello\n# krepro-stats: k=3 n=200 elapsed_ms=8012 "
+			       "first_hit_ms=417 budget_rounds=200 budget_ms=8000 "
+			       "stop=rounds placeholder=2 exit=1\n", &st, &why) == 0);
+	CHECK(st.k == 3 && st.n == 200 && st.first_hit_s > 0.416 && st.first_hit_s < 0.418);
+	CHECK(st.ncounts == 2 && !strcmp(st.count_names[1], "exit") && st.counts[1] == 1);
+	CHECK(!strcmp(st.stop, "rounds") && st.budget_rounds == 200);
+	ktap_stats_free(&st);
+	CHECK(ktap_stats_parse("# krepro-stats: k=0 n=5 elapsed_ms=1 first_hit_ms=none "
+			       "budget_rounds=5 budget_ms=10 stop=time\n", &st, &why) == 0);
+	CHECK(st.first_hit_s < 0);
+	CHECK(ktap_stats_parse("# nothing here\n", &st, &why) == -ENOENT);
+	CHECK(ktap_stats_parse("# krepro-stats: k=9 n=5 elapsed_ms=1 first_hit_ms=3 "
+			       "budget_rounds=5 budget_ms=10 stop=time\n", &st, &why) == -EINVAL);
+	CHECK(why && strstr(why, "k=9 is more than n=5"));
+	CHECK(ktap_stats_parse("# krepro-stats: k=1 n=5 elapsed_ms=1\n", &st, &why) == -EINVAL);
+	CHECK(why && strstr(why, "missing"));
+	CHECK(ktap_stats_parse("# krepro-stats: k=x n=5 elapsed_ms=1 first_hit_ms=3 "
+			       "budget_rounds=5 budget_ms=10 stop=time\n", &st, &why) == -EINVAL);
+
+	/* The budget key. */
+	CHECK(case_parse("r.case", "name: r\nbinary: r\nbudget: 200 8\nsubtest: a hazard x\n", &c, &err) == 0);
+	CHECK(c.budget_rounds == 200 && c.budget_seconds == 8);
+	err = NULL;
+	CHECK(case_parse("r.case", "name: r\nbinary: r\nbudget: 200\n", &c, &err));
+	CHECK(err && strstr(err, "r.case:3: budget must be"));
+
+	/* k/n of a racy subtest are its rounds, summed over runs. */
+	case_parse("r.case", "name: r\nbinary: r\nbudget: 10 5\nsubtest: race hazard x\n"
+		   "subtest: lock mitigation y\n", &c, &err);
+	kernel_parse("debian:6.1.0-1-cloud-amd64", &k, &err);
+	p = make_pair(&c, &k);
+	g.uname = g.version = g.module_errors = "";
+	g.booted = g.begun = g.ended = true;
+	g.ktap = "# krepro-stats: k=2 n=10 elapsed_ms=900 first_hit_ms=120 budget_rounds=10 "
+		 "budget_ms=5000 stop=rounds eio=2\nok 1 f.race\n"
+		 "# krepro-stats: k=0 n=10 elapsed_ms=900 first_hit_ms=none budget_rounds=10 "
+		 "budget_ms=5000 stop=rounds\nok 2 f.lock\n";
+	classify_vm(&p, &g, "", false);
+	g.ktap = "# krepro-stats: k=0 n=7 elapsed_ms=5000 first_hit_ms=none budget_rounds=10 "
+		 "budget_ms=5000 stop=time\nnot ok 1 f.race\n"
+		 "# krepro-stats: k=1 n=10 elapsed_ms=900 first_hit_ms=800 budget_rounds=10 "
+		 "budget_ms=5000 stop=rounds\nnot ok 2 f.lock\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[0].racy && p.subs[0].k == 2 && p.subs[0].n == 17);
+	CHECK(p.subs[0].outcome == OUT_PASS && p.subs[0].runs == 2 && p.subs[0].runs_hit == 1);
+	CHECK(p.subs[0].nfirst == 2 && p.subs[0].first_hit_s[1] < 0);
+	CHECK(p.subs[0].ncounts == 1 && p.subs[0].counts[0] == 2);
+	CHECK(p.subs[1].k == 1 && p.subs[1].n == 20 && p.subs[1].outcome == OUT_FAIL);
+
+	/* A malformed statistics line is the test's error, never a pass. */
+	p = make_pair(&c, &k);
+	g.ktap = "# krepro-stats: k=2\nok 1 f.race\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[0].outcome == OUT_ERROR && p.subs[0].reason &&
+	      strstr(p.subs[0].reason, "missing"));
+}
+
 static void test_cpio(void)
 {
 	struct cpio c = { 0 };
@@ -251,6 +319,7 @@ int main(void)
 	test_apt_newest();
 	test_channel();
 	test_classify();
+	test_stats();
 	test_cpio();
 	test_image_modules();
 	printf("unit: %d passed, %d failed\n", passed, failed);
