@@ -51,3 +51,40 @@ assert_host_clean() {
 json_get() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# Write a crafted run directory: mkrun DIR SPEC UNAME ROW...
+# ROW is case/subtest:kind:outcome:k:n[:racy], e.g.
+#   tar_race/placeholder_left:hazard:pass:5:200:racy
+mkrun() {
+	python3 - "$@" <<'PY'
+import json, os, sys
+d, spec, uname, rows = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+os.makedirs(d, exist_ok=True)
+results = {}
+for row in rows:
+    f = row.split(":")
+    case, sub = f[0].split("/")
+    k, n = int(f[3]), int(f[4])
+    racy = len(f) > 5 and f[5] == "racy"
+    s = {"name": sub, "kind": f[1], "declared": True, "outcome": f[2], "k": k, "n": n,
+         "reason": "", "duration_s": 1.0, "runs": 1, "runs_hit": 1 if k else 0, "racy": racy}
+    if racy:
+        s["race"] = {"budget_rounds": n, "budget_s": 10, "first_hit_s": [0.5 if k else None], "counts": {}}
+    r = results.setdefault(case, {"kernel": spec, "case": case, "outcome": f[2], "detail": "",
+        "duration_s": 1.0, "attempts": 1, "taint_before": 0, "taint_after": 0, "ktap": "",
+        "console": "", "excerpt": "", "image": "", "image_built": False, "subtests": []})
+    if f[2] == "crash":
+        r["outcome"] = "crash"
+        r["detail"] = "kernel crashed while %s ran" % case
+        r["excerpt"] = "Kernel panic - not syncing: crafted"
+    r["subtests"].append(s)
+doc = {"schema": "krepro-run", "version": "1.1", "started": "2026-01-01T00:00:00Z",
+       "finished": "2026-01-01T00:01:00Z", "interrupted": False, "runs": 1, "repeat": 1,
+       "negative": False, "command": ["run"], "host": {"uname_r": "x", "arch": "x86_64", "accel": "tcg"},
+       "kernels": [{"spec": spec, "label": spec.replace(":", "-"), "source": "debian",
+                    "package_version": "", "release": "", "image_sha256": "sha-" + uname,
+                    "uname_r": uname, "proc_version": "Linux version " + uname, "arch": "x86_64"}],
+       "results": list(results.values())}
+json.dump(doc, open(os.path.join(d, "run.json"), "w"))
+PY
+}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "compare.h"
 #include "json.h"
 #include "kernel.h"
 #include "qemu.h"
@@ -25,7 +26,8 @@
 #define KREPRO_VERSION "0.1"
 
 /* Long-only options. */
-enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE };
+enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
+       OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -41,6 +43,13 @@ static const char usage_text[] =
 	"      --seconds S  time cap per racy subtest (default: the declaration's)\n"
 	"      --negative   negative control: mitigations and regressions run with\n"
 	"                   their protection removed and must fail\n"
+	"      --shard I/N  run only share I of N of the (kernel, case) pairs; the\n"
+	"                   N run directories together compare as one run\n"
+	"\n"
+	"  compare [--strict] [--format text|md|json|junit|html] [--baseline KERNEL]\n"
+	"          DIR...                      the matrix of run directories (shards\n"
+	"                                      merge) and the changes against the\n"
+	"                                      baseline (default: the oldest kernel)\n"
 	"\n"
 	"KERNEL: host | debian:NAME | file:BZIMAGE[,modules=DIR]\n"
 	"Without -k, run uses the newest 6.1 and 6.12 cloud kernels apt knows.\n"
@@ -205,6 +214,26 @@ static int parse_count(const char *opt, const char *val, int lo, int hi)
 	return v;
 }
 
+/* --shard I/N: this is share I of N, 1 <= I <= N. */
+static void parse_shard(const char *val, int *i, int *n)
+{
+	char *end;
+	long a, b;
+
+	errno = 0;
+	a = strtol(val, &end, 10);
+	if (errno || end == val || *end != '/')
+		goto bad;
+	b = strtol(end + 1, &end, 10);
+	if (errno || *end || b < 1 || b > 10000 || a < 1 || a > b)
+		goto bad;
+	*i = a;
+	*n = b;
+	return;
+bad:
+	usage_error("bad --shard '%s': expected I/N with 1 <= I <= N", val);
+}
+
 struct selection {
 	char *kase;
 	char *sub;	/* NULL: the whole case */
@@ -221,13 +250,14 @@ static int cmd_run(int argc, char **argv, const char *root)
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "negative", no_argument, NULL, OPT_NEGATIVE },
+		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct run_opts o = { 0 };
 	struct selection *sel = NULL;
 	char **kspecs = NULL, *outdir = NULL;
-	int nsel = 0, nk = 0, opt, i, j;
+	int nsel = 0, nk = 0, opt, i, j, shard_i = 0, shard_n = 0;
 	struct case_set set;
 	bool need_vm = false;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -264,6 +294,9 @@ static int cmd_run(int argc, char **argv, const char *root)
 			break;
 		case OPT_NEGATIVE:
 			o.negative = true;
+			break;
+		case OPT_SHARD:
+			parse_shard(optarg, &shard_i, &shard_n);
 			break;
 		case 'j':
 			o.jobs = parse_count("-j", optarg, 1, 256);
@@ -428,8 +461,19 @@ static int cmd_run(int argc, char **argv, const char *root)
 			o.pairs[o.npairs++] = p;
 		}
 	}
-	if (!o.npairs)
+	if (shard_n) {
+		/* A deterministic share: pair j goes to shard j mod N + 1. */
+		int kept = 0;
+
+		for (i = 0; i < o.npairs; i++)
+			if (i % shard_n == shard_i - 1)
+				o.pairs[kept++] = o.pairs[i];
+		o.npairs = kept;
+		o.shard_i = shard_i;
+		o.shard_n = shard_n;
+	} else if (!o.npairs) {
 		die(EXIT_USAGE, "nothing to run: no case selected");
+	}
 	if (mkdir_p(outdir, 0755))
 		die(EXIT_USAGE, "cannot create %s: %s", outdir, strerror(errno));
 	o.outdir = outdir;
@@ -437,6 +481,73 @@ static int cmd_run(int argc, char **argv, const char *root)
 	o.argc = argc;
 	o.argv = argv;
 	return run_pairs(&o);
+}
+
+/* ---- compare ---- */
+
+/* Print a report; Markdown also goes to a GitHub job summary when there is one. */
+static void emit_report(const struct matrix *m, enum format f, bool strict)
+{
+	char *text = matrix_render(m, f, f == FMT_TEXT && isatty(1), strict);
+	const char *summary = getenv("GITHUB_STEP_SUMMARY");
+
+	fputs(text, stdout);
+	fflush(stdout);
+	if (f == FMT_MD && summary && *summary) {
+		FILE *out = fopen(summary, "a");
+
+		if (!out || fputs(text, out) == EOF || fclose(out))
+			warnx_("cannot append to %s: %s", summary, strerror(errno));
+	}
+	free(text);
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	enum format f = FMT_TEXT;
+	const char *baseline = NULL;
+	bool strict = false;
+	struct matrix m;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_STRICT:
+			strict = true;
+			break;
+		case OPT_FORMAT:
+			if (format_parse(optarg, &f))
+				usage_error("bad --format '%s': expected text, md, json, junit "
+					    "or html", optarg);
+			break;
+		case OPT_BASELINE:
+			baseline = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			usage_error("compare: unknown option");
+		}
+	}
+	if (optind >= argc)
+		usage_error("compare: no run directory given");
+	matrix_load(&m, argv + optind, argc - optind);
+	if (!m.nk)
+		die(EXIT_USAGE, "cannot compare: no kernel in %s", argv[optind]);
+	if (matrix_set_baseline(&m, baseline) < 0)
+		die(EXIT_USAGE, "cannot compare: baseline %s is not in the run directories",
+		    baseline);
+	matrix_classify(&m);
+	emit_report(&m, f, strict);
+	return matrix_exit_code(&m, strict);
 }
 
 int main(int argc, char **argv)
@@ -461,7 +572,9 @@ int main(int argc, char **argv)
 		return cmd_kernels(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1, root);
-	if (!strcmp(argv[1], "compare") || !strcmp(argv[1], "gate") ||
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "gate") ||
 	    !strcmp(argv[1], "bisect") || !strcmp(argv[1], "bisect-run") ||
 	    !strcmp(argv[1], "build"))
 		die(EXIT_USAGE, "command '%s' is not implemented yet", argv[1]);

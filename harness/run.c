@@ -21,6 +21,7 @@
 
 #include "initramfs.h"
 #include "json.h"
+#include "compare.h"
 #include "ktap.h"
 #include "qemu.h"
 #include "run.h"
@@ -639,11 +640,15 @@ static void print_table(struct run_opts *o)
 	for (i = 0; i < o->nkernels; i++)
 		printf("  %-*s", colw, o->kernels[i].spec);
 	printf("\n");
-	/* Rows in case order, then subtest order, from the first kernel's pairs. */
+	/* Rows in case order, then subtest order, from each case's first pair. */
 	for (i = 0; i < o->npairs; i++) {
 		struct pair *p = &o->pairs[i];
+		bool seen = false;
 
-		if (p->kernel != &o->kernels[0])
+		for (j = 0; j < i; j++)
+			if (o->pairs[j].kase == p->kase)
+				seen = true;
+		if (seen)
 			continue;
 		for (j = 0; j < p->nsubs; j++) {
 			int kk;
@@ -723,12 +728,12 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 	struct buf b = { 0 };
 	char ts[32], *path;
 	struct utsname u;
-	int i, j, ret;
+	int i, j, ret, nlisted;
 
 	uname(&u);
 	buf_puts(&b, "{");
 	json_kv_str(&b, true, "schema", "krepro-run");
-	json_kv_str(&b, false, "version", "1.0");
+	json_kv_str(&b, false, "version", RUN_SCHEMA_VERSION);
 	iso_time(ts, sizeof(ts), started);
 	json_kv_str(&b, false, "started", ts);
 	iso_time(ts, sizeof(ts), finished);
@@ -737,6 +742,10 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 	json_kv_int(&b, false, "runs", o->runs);
 	json_kv_int(&b, false, "repeat", o->repeat);
 	json_kv_bool(&b, false, "negative", o->negative);
+	if (o->shard_n) {
+		json_key(&b, false, "shard");
+		buf_printf(&b, "{\"index\":%d,\"count\":%d}", o->shard_i, o->shard_n);
+	}
 	json_key(&b, false, "command");
 	buf_puts(&b, "[");
 	for (i = 0; i < o->argc; i++) {
@@ -754,16 +763,24 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 
 	json_key(&b, false, "kernels");
 	buf_puts(&b, "[");
-	for (i = 0; i < o->nkernels; i++) {
+	for (i = 0, nlisted = 0; i < o->nkernels; i++) {
 		struct kernel *k = &o->kernels[i];
 		const char *uname_r = "", *version = "";
+		bool has_pairs = false;
 
-		for (j = 0; j < o->npairs; j++)
-			if (o->pairs[j].kernel == k && o->pairs[j].uname) {
+		for (j = 0; j < o->npairs; j++) {
+			if (o->pairs[j].kernel != k)
+				continue;
+			has_pairs = true;
+			if (o->pairs[j].uname) {
 				uname_r = o->pairs[j].uname;
 				version = o->pairs[j].version;
 			}
-		buf_puts(&b, i ? ",{" : "{");
+		}
+		/* A shard lists only the kernels it ran. */
+		if (!has_pairs)
+			continue;
+		buf_puts(&b, nlisted++ ? ",{" : "{");
 		json_kv_str(&b, true, "spec", k->spec);
 		json_kv_str(&b, false, "label", k->label);
 		json_kv_str(&b, false, "source", k->kind == KERNEL_HOST ? "host" :

@@ -82,6 +82,7 @@ struct run_opts {
 	int repeat;		/* --repeat: runs of every pair, racy or not */
 	int seconds;		/* --seconds: time cap per racy subtest, 0 = declared */
 	bool negative;		/* --negative: protections removed */
+	int shard_i, shard_n;	/* --shard I/N, 0/0 when not sharded */
 	int jobs;		/* -j */
 	const char *outdir;
 	const char *root;	/* project root */

@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# krepro compare on crafted run directories: every kind of change, the
+# statistics behind them, and bad input.
+
+load helpers
+
+setup() {
+	A="$BATS_TEST_TMPDIR/a"
+	B="$BATS_TEST_TMPDIR/b"
+}
+
+@test "identical runs compare clean and exit 0" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1 c/race:hazard:pass:3:100:racy
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/holds:regression:pass:0:1 c/race:hazard:pass:3:100:racy
+	kr compare "$A" "$B"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"summary: 0 regressions, 0 fixed, 0 behaviour changes, 0 inconclusive, 0 new, 0 missing, 0 errors"* ]]
+	[[ "$output" == *"reproduced 3/100 [1.0-8.5%]"* ]]
+}
+
+@test "a regression subtest going from pass to fail is a regression and exits 1" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/holds:regression:fail:1:1
+	kr compare "$A" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"regression       c/holds on debian:6.12.1+deb12-cloud-amd64: pass -> fail (1/1 failed)"* ]]
+}
+
+@test "columns are in kernel version order whatever the argument order" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/holds:regression:fail:1:1
+	kr compare "$B" "$A"
+	[ "$status" -eq 1 ]
+	[[ "$(first_line)" == "case/subtest  debian:6.1.0-1-cloud-amd64 (baseline)  debian:6.12.1+deb12-cloud-amd64"* ]]
+}
+
+@test "a significant rise in a mitigation's failure rate is a regression with its p-value" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/lock:mitigation:fail:2:200:racy
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/lock:mitigation:fail:40:200:racy
+	kr compare "$A" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"failure rate rose: 2/200 -> 40/200 (p="* ]]
+}
+
+@test "a significant change in a hazard's rate is a behaviour change: exit 0, or 1 with --strict" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/race:hazard:pass:60:200:racy
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/race:hazard:pass:5:200:racy
+	kr compare "$A" "$B"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"behaviour-change c/race on debian:6.12.1+deb12-cloud-amd64: 60/200 -> 5/200 (p="* ]]
+	kr compare --strict "$A" "$B"
+	[ "$status" -eq 1 ]
+}
+
+@test "an insignificant rate change is inconclusive and says how many runs would decide" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/race:hazard:pass:5:200:racy
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/race:hazard:fail:0:200:racy
+	kr compare --strict "$A" "$B"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inconclusive     c/race on debian:6.12.1+deb12-cloud-amd64: not reproduced in 200 runs here (5/200 on the baseline), p=0.0609; about "*" more runs per kernel would decide"* ]]
+	! grep -q "^  fixed" <<<"$output"
+}
+
+@test "a crash cell is a regression even for a hazard" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/race:hazard:pass:1:1
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/race:hazard:crash:0:0
+	kr compare "$A" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"regression       c/race on debian:6.12.1+deb12-cloud-amd64: crash: kernel crashed while c ran"* ]]
+	kr compare --format html "$A" "$B"
+	[[ "$output" == *"Kernel panic - not syncing: crafted"* ]]
+}
+
+@test "a subtest missing on one side is reported as missing or new" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/one:regression:pass:0:1 c/two:regression:pass:0:1
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/one:regression:pass:0:1 c/three:regression:pass:0:1
+	kr compare "$A" "$B"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"missing          c/two on debian:6.12.1+deb12-cloud-amd64"* ]]
+	[[ "$output" == *"new              c/three on debian:6.12.1+deb12-cloud-amd64"* ]]
+}
+
+@test "a run.json with an unknown major version exits 2 naming the file" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/one:regression:pass:0:1
+	sed -i 's/"version": "1.1"/"version": "2.0"/' "$A/run.json"
+	kr compare "$A"
+	[ "$status" -eq 2 ]
+	[ "$output" = "krepro: cannot read $A/run.json: schema version 2.0 is not supported (this krepro reads 1.x)" ]
+}
+
+@test "a newer minor version is still read" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/one:regression:pass:0:1
+	sed -i 's/"version": "1.1"/"version": "1.7", "future_field": [1, 2]/' "$A/run.json"
+	kr compare "$A"
+	[ "$status" -eq 0 ]
+}
+
+@test "a corrupt run.json exits 2 with one line naming the file" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/one:regression:pass:0:1
+	head -c 100 "$A/run.json" > "$A/cut" && mv "$A/cut" "$A/run.json"
+	kr compare "$A"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "krepro: cannot read $A/run.json: line 1, column "* ]]
+}
+
+@test "a directory without run.json exits 2 naming the file" {
+	mkdir -p "$A"
+	kr compare "$A"
+	[ "$status" -eq 2 ]
+	[ "$output" = "krepro: cannot read $A/run.json: No such file or directory" ]
+}
+
+@test "an unknown format or baseline exits 2" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/one:regression:pass:0:1
+	kr compare --format pdf "$A"
+	[ "$status" -eq 2 ]
+	[ "$(first_line)" = "krepro: bad --format 'pdf': expected text, md, json, junit or html" ]
+	kr compare --baseline debian:9.9 "$A"
+	[ "$status" -eq 2 ]
+	[ "$output" = "krepro: cannot compare: baseline debian:9.9 is not in the run directories" ]
+}
+
+@test "md goes to stdout and to GITHUB_STEP_SUMMARY" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/holds:regression:fail:1:1
+	GITHUB_STEP_SUMMARY="$BATS_TEST_TMPDIR/summary.md" kr compare --format md "$A" "$B"
+	[ "$status" -eq 1 ]
+	[ "$(first_line)" = "## krepro: regression" ]
+	grep -q '^| `c/holds` | regression | pass | \*\*fail REGRESSION\*\* |$' "$BATS_TEST_TMPDIR/summary.md"
+}
+
+@test "json output carries the interval, the p-value and the change of every cell" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/race:hazard:pass:5:200:racy
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/race:hazard:fail:0:200:racy
+	"$KREPRO" compare --format json "$A" "$B" > "$BATS_TEST_TMPDIR/c.json"
+	[ "$(json_get "$BATS_TEST_TMPDIR/c.json" 'd["rows"][0]["cells"][1]["change"]')" = inconclusive ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/c.json" 'round(d["rows"][0]["cells"][1]["p"], 4)')" = 0.0609 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/c.json" 'd["rows"][0]["cells"][0]["interval95"][1] > 0.05')" = True ]
+}

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * krepro compare: run directories -> one matrix (rows case/subtest, columns
+ * kernels in version order) and, for every kernel, what changed against
+ * the baseline.  Rates are compared with Fisher's exact test; a difference
+ * that is not significant is "inconclusive", with the runs that would
+ * decide it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "json.h"
+#include "ktap.h"
+#include "stats.h"
+#include "util.h"
+
+#define ALPHA 0.05
+#define MAX_DECIDING_RUNS 1000000
+
+static const char *const change_names[CH_COUNT] = {
+	[CH_SAME] = "same", [CH_REGRESSION] = "regression", [CH_FIXED] = "fixed",
+	[CH_BEHAVIOUR] = "behaviour-change", [CH_INCONCLUSIVE] = "inconclusive",
+	[CH_NEW] = "new", [CH_MISSING] = "missing", [CH_ERROR] = "error",
+	[CH_UNCOMPARABLE] = "not-comparable", [CH_BASELINE] = "baseline",
+};
+
+const char *change_name(enum change c)
+{
+	return c < CH_COUNT ? change_names[c] : "unknown";
+}
+
+static int outcome_parse(const char *s)
+{
+	for (int o = 0; o < OUT_COUNT; o++)
+		if (!strcmp(s, outcome_name(o)))
+			return o;
+	return -1;
+}
+
+static int kind_parse(const char *s)
+{
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (!strcmp(s, kind_name(k)))
+			return k;
+	return -1;
+}
+
+static bool is_hazard(enum kind k)
+{
+	return k == KIND_HAZARD || k == KIND_BEHAVIOUR;
+}
+
+static int severity(enum outcome o)
+{
+	static const int rank[OUT_COUNT] = {
+		[OUT_SKIP] = 0, [OUT_PASS] = 1, [OUT_FAIL] = 1, [OUT_INFRA] = 3,
+		[OUT_ERROR] = 4, [OUT_TIMEOUT] = 5, [OUT_CRASH] = 6,
+	};
+	return rank[o];
+}
+
+/* ---- loading ---- */
+
+struct loader {
+	struct matrix *m;
+	const char *file;	/* for messages */
+	const char *dir;
+};
+
+static void bad_file(const struct loader *l, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+static void bad_file(const struct loader *l, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	die(EXIT_USAGE, "cannot read %s: %s", l->file, msg ? msg : "out of memory");
+}
+
+static const char *need_str(const struct loader *l, const struct jval *o,
+			    const char *key, const char *where)
+{
+	const struct jval *v = json_get(o, key);
+
+	if (!v || v->t != J_STR)
+		bad_file(l, "%s has no string \"%s\"", where, key);
+	return v->str;
+}
+
+static int kernel_index(struct matrix *m, const struct jval *jk,
+			const struct loader *l)
+{
+	const char *spec = need_str(l, jk, "spec", "a kernel");
+	const char *sha = json_get_str(jk, "image_sha256", "");
+	const char *uname_r = json_get_str(jk, "uname_r", "");
+	char *key = xasprintf("%s|%s", spec, *sha ? sha : uname_r);
+	struct cmp_kernel *k;
+	int i;
+
+	for (i = 0; i < m->nk; i++)
+		if (!strcmp(m->kernels[i].key, key)) {
+			free(key);
+			k = &m->kernels[i];
+			if (!*k->uname_r && *uname_r) {
+				free(k->uname_r);
+				k->uname_r = xstrdup(uname_r);
+				free(k->proc_version);
+				k->proc_version = xstrdup(json_get_str(jk, "proc_version", ""));
+			}
+			return i;
+		}
+	m->kernels = xrealloc(m->kernels, sizeof(*m->kernels) * (m->nk + 1));
+	k = &m->kernels[m->nk];
+	k->key = key;
+	k->spec = xstrdup(spec);
+	k->label = xstrdup(json_get_str(jk, "label", spec));
+	k->source = xstrdup(json_get_str(jk, "source", ""));
+	k->uname_r = xstrdup(uname_r);
+	k->proc_version = xstrdup(json_get_str(jk, "proc_version", ""));
+	k->sha256 = xstrdup(sha);
+	return m->nk++;
+}
+
+static struct cmp_row *row_get(struct matrix *m, const char *kase, const char *sub,
+			       enum kind kind)
+{
+	struct cmp_row *r;
+	int i;
+
+	for (i = 0; i < m->nrows; i++)
+		if (!strcmp(m->rows[i].kase, kase) && !strcmp(m->rows[i].sub, sub))
+			return &m->rows[i];
+	m->rows = xrealloc(m->rows, sizeof(*m->rows) * (m->nrows + 1));
+	r = &m->rows[m->nrows++];
+	memset(r, 0, sizeof(*r));
+	r->kase = xstrdup(kase);
+	r->sub = xstrdup(sub);
+	r->kind = kind;
+	return r;
+}
+
+/* The subtest's own lines of a KTAP file: its diagnostics and result. */
+static char *ktap_lines(const char *dir, const char *rel, const char *sub)
+{
+	char *path, *text, *out = NULL;
+	struct ktap k;
+	struct ktap_test *t;
+
+	if (!rel || !*rel)
+		return xstrdup("");
+	path = xasprintf("%s/%s", dir, rel);
+	text = read_file(path, NULL);
+	free(path);
+	if (!text)
+		return xstrdup("");
+	ktap_parse(text, &k);
+	t = ktap_find(&k, sub);
+	if (t)
+		out = xasprintf("%s%s %d %s%s%s\n", t->diag,
+				t->result == KTAP_NOT_OK ? "not ok" : "ok", t->number,
+				t->full, t->reason ? " # " : "",
+				t->reason ? (t->result == KTAP_SKIP ? "SKIP" : t->reason) : "");
+	ktap_free(&k);
+	free(text);
+	return out ? out : xstrdup("");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of the first hits of the runs that hit; -1 when none did. */
+static double median_first_hit(const struct jval *race)
+{
+	const struct jval *fh = json_get(race, "first_hit_s");
+	double *v;
+	int i, n = 0;
+	double med;
+
+	if (!fh || fh->t != J_ARR || !fh->n)
+		return -1;
+	v = xcalloc(fh->n, sizeof(double));
+	for (i = 0; i < fh->n; i++)
+		if (fh->items[i]->t == J_NUM)
+			v[n++] = fh->items[i]->num;
+	if (!n) {
+		free(v);
+		return -1;
+	}
+	qsort(v, n, sizeof(double), cmp_double);
+	med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	free(v);
+	return med;
+}
+
+/* Add one run's subtest to a cell; the same kernel seen twice adds up. */
+static void cell_add(struct cmp_cell *c, enum kind kind, const struct jval *js,
+		     const struct jval *jr, const struct loader *l, const char *sub)
+{
+	int o = outcome_parse(need_str(l, js, "outcome", "a subtest"));
+	const struct jval *race = json_get(js, "race");
+	long k = json_get_num(js, "k", 0), n = json_get_num(js, "n", 0);
+	int runs = json_get_num(js, "runs", n), runs_hit = json_get_num(js, "runs_hit", k);
+	bool first = !c->present;
+
+	if (o < 0)
+		bad_file(l, "subtest %s has an unknown outcome", sub);
+	if (k < 0 || n < 0 || k > n)
+		bad_file(l, "subtest %s has k=%ld n=%ld", sub, k, n);
+	c->k += k;
+	c->n += n;
+	c->runs += runs;
+	c->runs_hit += runs_hit;
+	c->racy |= json_get_bool(js, "racy", false);
+	c->duration_s += json_get_num(js, "duration_s", 0);
+	if (first || c->first_hit_s < 0)
+		c->first_hit_s = median_first_hit(race);
+	if (first) {
+		c->outcome = o;
+	} else if ((o == OUT_PASS || o == OUT_FAIL) &&
+		   (c->outcome == OUT_PASS || c->outcome == OUT_FAIL)) {
+		bool bad = is_hazard(kind) ? c->runs_hit == 0 : c->runs_hit > 0;
+
+		c->outcome = bad ? OUT_FAIL : OUT_PASS;
+	} else if (o != OUT_SKIP && (c->outcome == OUT_SKIP ||
+				     severity(o) > severity(c->outcome))) {
+		c->outcome = o;
+	}
+	if (*json_get_str(js, "reason", "")) {
+		free(c->reason);
+		c->reason = xstrdup(json_get_str(js, "reason", ""));
+	}
+	if (*json_get_str(jr, "detail", "")) {
+		free(c->detail);
+		c->detail = xstrdup(json_get_str(jr, "detail", ""));
+	}
+	if (*json_get_str(jr, "excerpt", "")) {
+		free(c->excerpt);
+		c->excerpt = xstrdup(json_get_str(jr, "excerpt", ""));
+	}
+	free(c->ktap);
+	c->ktap = ktap_lines(l->dir, json_get_str(jr, "ktap", ""), sub);
+	free(c->dir);
+	c->dir = xstrdup(l->dir);
+	c->present = true;
+}
+
+static void check_version(const struct loader *l, const struct jval *root)
+{
+	const char *schema, *version;
+	char *end;
+	long major;
+
+	if (root->t != J_OBJ)
+		bad_file(l, "not a JSON object");
+	schema = json_get_str(root, "schema", NULL);
+	version = json_get_str(root, "version", NULL);
+	if (!schema || strcmp(schema, RUN_SCHEMA))
+		bad_file(l, "not a krepro run (schema is not \"%s\")", RUN_SCHEMA);
+	if (!version)
+		bad_file(l, "no schema version");
+	errno = 0;
+	major = strtol(version, &end, 10);
+	if (errno || end == version || (*end && *end != '.'))
+		bad_file(l, "bad schema version '%s'", version);
+	if (major != RUN_SCHEMA_MAJOR)
+		bad_file(l, "schema version %s is not supported (this krepro reads %d.x)",
+			 version, RUN_SCHEMA_MAJOR);
+}
+
+/* Every row has one cell per kernel; kernels appear file by file. */
+static void grow_cells(struct matrix *m, int old_nk)
+{
+	for (int i = 0; i < m->nrows; i++) {
+		struct cmp_row *r = &m->rows[i];
+
+		r->cells = xrealloc(r->cells, sizeof(*r->cells) * m->nk);
+		memset(r->cells + old_nk, 0, sizeof(*r->cells) * (m->nk - old_nk));
+	}
+}
+
+static void load_one(struct matrix *m, const char *dir)
+{
+	char *file = xasprintf("%s/run.json", dir), *text, *err = NULL;
+	struct loader l = { .m = m, .file = file, .dir = dir };
+	const struct jval *kernels, *results;
+	struct jval *root;
+	int *kmap, i, j, old_nk = m->nk;
+
+	if (!is_dir(dir))
+		die(EXIT_USAGE, "cannot read %s: not a run directory", dir);
+	text = read_file(file, NULL);
+	if (!text)
+		die(EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
+	root = json_parse(text, &err);
+	free(text);
+	if (!root)
+		bad_file(&l, "%s", err);
+	check_version(&l, root);
+	kernels = json_get(root, "kernels");
+	results = json_get(root, "results");
+	if (!kernels || kernels->t != J_ARR || !results || results->t != J_ARR)
+		bad_file(&l, "no kernels or results array");
+	kmap = xcalloc(kernels->n + 1, sizeof(int));
+	for (i = 0; i < kernels->n; i++)
+		kmap[i] = kernel_index(m, kernels->items[i], &l);
+	grow_cells(m, old_nk);
+	for (i = 0; i < results->n; i++) {
+		const struct jval *jr = results->items[i], *subs;
+		const char *spec = need_str(&l, jr, "kernel", "a result");
+		const char *kase = need_str(&l, jr, "case", "a result");
+		int col = -1;
+
+		for (j = 0; j < kernels->n; j++)
+			if (!strcmp(json_get_str(kernels->items[j], "spec", ""), spec))
+				col = kmap[j];
+		if (col < 0)
+			bad_file(&l, "result for kernel %s, which is not in kernels", spec);
+		subs = json_get(jr, "subtests");
+		if (!subs || subs->t != J_ARR)
+			bad_file(&l, "result %s on %s has no subtests array", kase, spec);
+		for (j = 0; j < subs->n; j++) {
+			const struct jval *js = subs->items[j];
+			const char *name = need_str(&l, js, "name", "a subtest");
+			int kind = kind_parse(need_str(&l, js, "kind", "a subtest"));
+			int before = m->nrows;
+			struct cmp_row *r;
+
+			if (kind < 0)
+				bad_file(&l, "subtest %s has an unknown kind", name);
+			r = row_get(m, kase, name, kind);
+			if (m->nrows > before)
+				r->cells = xcalloc(m->nk, sizeof(*r->cells));
+			cell_add(&r->cells[col], r->kind, js, jr, &l, name);
+		}
+	}
+	free(kmap);
+	json_free(root);
+	free(file);
+}
+
+static int version_order(const void *a, const void *b)
+{
+	const struct cmp_kernel *x = a, *y = b;
+	const char *vx = *x->uname_r ? x->uname_r : x->spec;
+	const char *vy = *y->uname_r ? y->uname_r : y->spec;
+	int c = strverscmp(vx, vy);
+
+	return c ? c : strcmp(x->key, y->key);
+}
+
+static int row_order(const void *a, const void *b)
+{
+	const struct cmp_row *x = a, *y = b;
+
+	return strcmp(x->kase, y->kase);
+}
+
+void matrix_load(struct matrix *m, char **dirs, int ndirs)
+{
+	struct cmp_kernel *sorted;
+	int i, j, *perm;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < ndirs; i++)
+		load_one(m, dirs[i]);
+	/* Columns in version order; cells follow their kernel. */
+	sorted = xcalloc(m->nk ? m->nk : 1, sizeof(*sorted));
+	memcpy(sorted, m->kernels, sizeof(*sorted) * m->nk);
+	qsort(sorted, m->nk, sizeof(*sorted), version_order);
+	perm = xcalloc(m->nk ? m->nk : 1, sizeof(int));
+	for (i = 0; i < m->nk; i++)
+		for (j = 0; j < m->nk; j++)
+			if (!strcmp(sorted[i].key, m->kernels[j].key))
+				perm[i] = j;
+	for (i = 0; i < m->nrows; i++) {
+		struct cmp_cell *c = xcalloc(m->nk ? m->nk : 1, sizeof(*c));
+
+		for (j = 0; j < m->nk; j++)
+			c[j] = m->rows[i].cells[perm[j]];
+		free(m->rows[i].cells);
+		m->rows[i].cells = c;
+	}
+	free(m->kernels);
+	m->kernels = sorted;
+	free(perm);
+	/* Rows by case name; subtests keep the order the reproducer runs them. */
+	for (i = 1; i < m->nrows; i++)
+		for (j = i; j > 0 && row_order(&m->rows[j - 1], &m->rows[j]) > 0; j--) {
+			struct cmp_row t = m->rows[j];
+
+			m->rows[j] = m->rows[j - 1];
+			m->rows[j - 1] = t;
+		}
+}
+
+int matrix_set_baseline(struct matrix *m, const char *spec)
+{
+	m->baseline = 0;
+	if (!spec)
+		return 0;
+	for (int i = 0; i < m->nk; i++)
+		if (!strcmp(m->kernels[i].spec, spec) || !strcmp(m->kernels[i].label, spec)) {
+			m->baseline = i;
+			return i;
+		}
+	return -1;
+}
+
+/* ---- classification ---- */
+
+/* The test itself broke: never a pass, and nothing to compare. */
+static bool is_bad(enum outcome o)
+{
+	return o == OUT_ERROR || o == OUT_TIMEOUT;
+}
+
+static void set(struct cmp_change *ch, enum change what, char *why)
+{
+	ch->what = what;
+	free(ch->why);
+	ch->why = why;
+}
+
+/* Compare two rates; fills p and more_runs.  True when significant. */
+static bool rates_differ(const struct cmp_cell *b, const struct cmp_cell *c,
+			 struct cmp_change *ch)
+{
+	ch->p = fisher_two_sided(b->k, b->n, c->k, c->n);
+	if (ch->p < ALPHA)
+		return true;
+	ch->more_runs = runs_to_decide(b->k, b->n, c->k, c->n, ALPHA, MAX_DECIDING_RUNS);
+	return false;
+}
+
+static char *more_runs_text(const struct cmp_change *ch)
+{
+	if (ch->more_runs > 0)
+		return xasprintf("about %ld more runs per kernel would decide", ch->more_runs);
+	return xstrdup("no number of runs at these rates would decide");
+}
+
+static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
+			  const struct cmp_cell *c, struct cmp_change *ch)
+{
+	bool hazard = is_hazard(r->kind);
+	char *more;
+
+	ch->p = -1;
+	ch->more_runs = -1;
+	if (!b->present && !c->present) {
+		set(ch, CH_SAME, xstrdup("not run on either kernel"));
+		return;
+	}
+	if (!b->present) {
+		set(ch, CH_NEW, xstrdup("not in the baseline"));
+		return;
+	}
+	if (!c->present) {
+		set(ch, CH_MISSING, xstrdup("in the baseline, not here"));
+		return;
+	}
+	if (c->outcome == OUT_CRASH) {
+		set(ch, CH_REGRESSION, xasprintf("crash%s%s", c->detail ? ": " : "",
+						 c->detail ? c->detail : ""));
+		return;
+	}
+	if (is_bad(c->outcome)) {
+		set(ch, CH_ERROR, xasprintf("%s here%s%s", outcome_name(c->outcome),
+					    c->reason || c->detail ? ": " : "",
+					    c->reason ? c->reason : c->detail ? c->detail : ""));
+		return;
+	}
+	if (b->outcome == OUT_CRASH && c->outcome != OUT_SKIP) {
+		set(ch, CH_FIXED, xstrdup("the baseline crashed, this kernel did not"));
+		return;
+	}
+	if (is_bad(b->outcome) || b->outcome == OUT_SKIP || b->outcome == OUT_INFRA ||
+	    c->outcome == OUT_SKIP || c->outcome == OUT_INFRA) {
+		const struct cmp_cell *why = c->outcome == OUT_SKIP || c->outcome == OUT_INFRA ? c : b;
+
+		if (b->outcome == c->outcome)
+			set(ch, CH_SAME, xasprintf("%s on both", outcome_name(c->outcome)));
+		else
+			set(ch, CH_UNCOMPARABLE, xasprintf("%s on %s%s%s",
+				outcome_name(why->outcome), why == b ? "the baseline" : "this kernel",
+				why->reason ? ": " : "", why->reason ? why->reason : ""));
+		return;
+	}
+
+	/* Both ran: pass or fail (hazards: reproduced or not). */
+	if (!hazard) {
+		if (b->outcome == OUT_PASS && c->outcome == OUT_FAIL) {
+			set(ch, CH_REGRESSION, xasprintf("pass -> fail (%ld/%ld failed)",
+							 c->k, c->n));
+			return;
+		}
+		if (b->outcome == OUT_FAIL && c->outcome == OUT_PASS) {
+			set(ch, CH_FIXED, xasprintf("fail -> pass (n=%ld)", c->n));
+			return;
+		}
+		if (b->outcome == OUT_FAIL && (b->n > 1 || c->n > 1) &&
+		    b->k * c->n != c->k * b->n) {
+			if (rates_differ(b, c, ch)) {
+				bool rose = c->k * b->n > b->k * c->n;
+
+				set(ch, rose ? CH_REGRESSION : CH_FIXED,
+				    xasprintf("failure rate %s: %ld/%ld -> %ld/%ld (p=%.3g)",
+					      rose ? "rose" : "fell", b->k, b->n, c->k, c->n, ch->p));
+			} else {
+				more = more_runs_text(ch);
+				set(ch, CH_INCONCLUSIVE, xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s",
+					b->k, b->n, c->k, c->n, ch->p, more));
+				free(more);
+			}
+			return;
+		}
+		set(ch, CH_SAME, xstrdup(""));
+		return;
+	}
+	/* Hazards and behaviours: a change is a behaviour change when it is
+	 * real - a flipped deterministic outcome, or a significant rate. */
+	if (!b->racy && !c->racy) {
+		if (b->outcome != c->outcome)
+			set(ch, CH_BEHAVIOUR, xasprintf("%s -> %s",
+				outcome_label(b->outcome, r->kind),
+				outcome_label(c->outcome, r->kind)));
+		else
+			set(ch, CH_SAME, xstrdup(""));
+		return;
+	}
+	if (b->k * c->n == c->k * b->n) {
+		set(ch, CH_SAME, xstrdup(""));
+		return;
+	}
+	if (rates_differ(b, c, ch)) {
+		set(ch, CH_BEHAVIOUR, xasprintf("%ld/%ld -> %ld/%ld (p=%.3g)",
+						b->k, b->n, c->k, c->n, ch->p));
+		return;
+	}
+	more = more_runs_text(ch);
+	if (c->k == 0)
+		set(ch, CH_INCONCLUSIVE, xasprintf("not reproduced in %ld runs here "
+			"(%ld/%ld on the baseline), p=%.3g; %s", c->n, b->k, b->n, ch->p, more));
+	else
+		set(ch, CH_INCONCLUSIVE, xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s",
+			b->k, b->n, c->k, c->n, ch->p, more));
+	free(more);
+}
+
+void matrix_classify(struct matrix *m)
+{
+	int i, j;
+
+	memset(m->counts, 0, sizeof(m->counts));
+	m->any_infra = false;
+	for (i = 0; i < m->nrows; i++) {
+		struct cmp_row *r = &m->rows[i];
+
+		if (!r->changes)
+			r->changes = xcalloc(m->nk ? m->nk : 1, sizeof(*r->changes));
+		for (j = 0; j < m->nk; j++) {
+			struct cmp_change *ch = &r->changes[j];
+
+			if (r->cells[j].present && r->cells[j].outcome == OUT_INFRA)
+				m->any_infra = true;
+			if (j == m->baseline) {
+				ch->p = -1;
+				ch->more_runs = -1;
+				/* The baseline's own crash or error still counts. */
+				if (r->cells[j].present && r->cells[j].outcome == OUT_CRASH)
+					set(ch, CH_REGRESSION, xstrdup("crash on the baseline"));
+				else if (r->cells[j].present && is_bad(r->cells[j].outcome))
+					set(ch, CH_ERROR, xasprintf("%s on the baseline",
+						outcome_name(r->cells[j].outcome)));
+				else
+					set(ch, CH_BASELINE, xstrdup(""));
+			} else {
+				classify_cell(r, &r->cells[m->baseline], &r->cells[j], ch);
+			}
+			m->counts[ch->what]++;
+		}
+	}
+}
+
+bool matrix_case_undecided(const struct matrix *m, const char *kase)
+{
+	for (int i = 0; i < m->nrows; i++)
+		if (!strcmp(m->rows[i].kase, kase))
+			for (int j = 0; j < m->nk; j++)
+				if (m->rows[i].changes[j].what == CH_INCONCLUSIVE)
+					return true;
+	return false;
+}
+
+int matrix_exit_code(const struct matrix *m, bool strict)
+{
+	if (m->counts[CH_REGRESSION] || m->counts[CH_ERROR])
+		return EXIT_FAILED;
+	if (strict && m->counts[CH_BEHAVIOUR])
+		return EXIT_FAILED;
+	if (m->any_infra)
+		return EXIT_INFRA;
+	return EXIT_OK;
+}

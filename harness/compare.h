@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef KREPRO_COMPARE_H
+#define KREPRO_COMPARE_H
+
+#include <stdbool.h>
+
+#include "cases.h"
+#include "run.h"
+
+/* The run.json schema this krepro writes and the majors it reads. */
+#define RUN_SCHEMA		"krepro-run"
+#define RUN_SCHEMA_VERSION	"1.1"
+#define RUN_SCHEMA_MAJOR	1
+
+/* One kernel, identified across run directories by spec + image hash. */
+struct cmp_kernel {
+	char *key;
+	char *spec, *label, *source, *uname_r, *proc_version, *sha256;
+};
+
+struct cmp_cell {
+	bool present;
+	enum outcome outcome;
+	long k, n;
+	int runs, runs_hit;
+	bool racy;
+	double duration_s;
+	double first_hit_s;	/* median over runs that hit, < 0: none */
+	char *reason;		/* skip reason, error detail */
+	char *detail;		/* the case's detail (crash, infra, ...) */
+	char *excerpt;		/* console excerpt of a crash */
+	char *ktap;		/* this subtest's KTAP lines, from the files */
+	char *dir;		/* the run directory it came from */
+};
+
+enum change { CH_SAME, CH_REGRESSION, CH_FIXED, CH_BEHAVIOUR, CH_INCONCLUSIVE,
+	      CH_NEW, CH_MISSING, CH_ERROR, CH_UNCOMPARABLE, CH_BASELINE,
+	      CH_COUNT };
+
+struct cmp_change {
+	enum change what;
+	double p;		/* Fisher p-value when rates were compared, else -1 */
+	long more_runs;		/* inconclusive: runs per kernel that would decide, -1: none */
+	char *why;		/* one line */
+};
+
+struct cmp_row {
+	char *kase, *sub;
+	enum kind kind;
+	struct cmp_cell *cells;		/* one per kernel, in column order */
+	struct cmp_change *changes;	/* one per kernel, against the baseline */
+};
+
+struct matrix {
+	struct cmp_kernel *kernels;
+	int nk;
+	struct cmp_row *rows;
+	int nrows;
+	int baseline;
+	int counts[CH_COUNT];
+	bool any_infra;
+};
+
+const char *change_name(enum change c);
+
+/*
+ * Load run directories (run.json each; shards merge, the same kernel and
+ * case in several directories add up).  Exits 2 with one line naming the
+ * file on a missing, corrupt or too new run.json.
+ */
+void matrix_load(struct matrix *m, char **dirs, int ndirs);
+/* Pick the baseline column by spec (NULL: the oldest kernel); -1 if unknown. */
+int matrix_set_baseline(struct matrix *m, const char *spec);
+void matrix_classify(struct matrix *m);
+/* 0 when nothing fails, 1 on a regression (or a behaviour change when strict), 3 on infra. */
+int matrix_exit_code(const struct matrix *m, bool strict);
+/* Does any subtest of this case still need runs to decide a change? */
+bool matrix_case_undecided(const struct matrix *m, const char *kase);
+
+enum format { FMT_TEXT, FMT_MD, FMT_JSON, FMT_JUNIT, FMT_HTML };
+int format_parse(const char *s, enum format *f);
+char *matrix_render(const struct matrix *m, enum format f, bool colour, bool strict);
+
+#endif
