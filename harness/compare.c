@@ -290,7 +290,7 @@ static void grow_cells(struct matrix *m, int old_nk)
 	}
 }
 
-static void load_one(struct matrix *m, const char *dir)
+static void load_one(struct matrix *m, const char *dir, const char *only)
 {
 	char *file = xasprintf("%s/run.json", dir), *text, *err = NULL;
 	struct loader l = { .m = m, .file = file, .dir = dir };
@@ -313,8 +313,11 @@ static void load_one(struct matrix *m, const char *dir)
 	if (!kernels || kernels->t != J_ARR || !results || results->t != J_ARR)
 		bad_file(&l, "no kernels or results array");
 	kmap = xcalloc(kernels->n + 1, sizeof(int));
-	for (i = 0; i < kernels->n; i++)
-		kmap[i] = kernel_index(m, kernels->items[i], &l);
+	for (i = 0; i < kernels->n; i++) {
+		const char *spec = json_get_str(kernels->items[i], "spec", "");
+
+		kmap[i] = only && strcmp(spec, only) ? -1 : kernel_index(m, kernels->items[i], &l);
+	}
 	grow_cells(m, old_nk);
 	for (i = 0; i < results->n; i++) {
 		const struct jval *jr = results->items[i], *subs;
@@ -322,6 +325,8 @@ static void load_one(struct matrix *m, const char *dir)
 		const char *kase = need_str(&l, jr, "case", "a result");
 		int col = -1;
 
+		if (only && strcmp(spec, only))
+			continue;
 		for (j = 0; j < kernels->n; j++)
 			if (!strcmp(json_get_str(kernels->items[j], "spec", ""), spec))
 				col = kmap[j];
@@ -369,12 +374,33 @@ static int row_order(const void *a, const void *b)
 
 void matrix_load(struct matrix *m, char **dirs, int ndirs)
 {
+	matrix_load_only(m, dirs, NULL, ndirs);
+}
+
+void matrix_keep_cases(struct matrix *m, char **cases, int ncases)
+{
+	int i, j, kept = 0;
+
+	for (i = 0; i < m->nrows; i++) {
+		bool keep = false;
+
+		for (j = 0; j < ncases; j++)
+			if (!strcmp(m->rows[i].kase, cases[j]))
+				keep = true;
+		if (keep)
+			m->rows[kept++] = m->rows[i];
+	}
+	m->nrows = kept;
+}
+
+void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndirs)
+{
 	struct cmp_kernel *sorted;
 	int i, j, *perm;
 
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < ndirs; i++)
-		load_one(m, dirs[i]);
+		load_one(m, dirs[i], only ? only[i] : NULL);
 	/* Columns in version order; cells follow their kernel. */
 	sorted = xcalloc(m->nk ? m->nk : 1, sizeof(*sorted));
 	memcpy(sorted, m->kernels, sizeof(*sorted) * m->nk);

@@ -69,6 +69,10 @@ const char *change_name(enum change c);
  * file on a missing, corrupt or too new run.json.
  */
 void matrix_load(struct matrix *m, char **dirs, int ndirs);
+/* The same, taking from dirs[i] only kernel only[i] (NULL: all). */
+void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndirs);
+/* Drop the rows of every case not listed. */
+void matrix_keep_cases(struct matrix *m, char **cases, int ncases);
 /* Pick the baseline column by spec (NULL: the oldest kernel); -1 if unknown. */
 int matrix_set_baseline(struct matrix *m, const char *spec);
 void matrix_classify(struct matrix *m);

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
 #include <libgen.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,7 +29,8 @@
 
 /* Long-only options. */
 enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
-       OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE };
+       OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE,
+       OPT_STORE, OPT_MAX_AGE, OPT_RERUN };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -43,6 +46,10 @@ static const char usage_text[] =
 	"      --seconds S  time cap per racy subtest (default: the declaration's)\n"
 	"      --negative   negative control: mitigations and regressions run with\n"
 	"                   their protection removed and must fail\n"
+	"      --until-confident[=R]\n"
+	"                   while a change between the first kernel and another is\n"
+	"                   inconclusive, run its case again on every kernel (at\n"
+	"                   most R more runs, default 10)\n"
 	"      --shard I/N  run only share I of N of the (kernel, case) pairs; the\n"
 	"                   N run directories together compare as one run\n"
 	"\n"
@@ -50,6 +57,12 @@ static const char usage_text[] =
 	"          DIR...                      the matrix of run directories (shards\n"
 	"                                      merge) and the changes against the\n"
 	"                                      baseline (default: the oldest kernel)\n"
+	"  gate --baseline KERNEL --candidate KERNEL [-c CASE]... [-n RUNS] [-o DIR]\n"
+	"       [--strict] [--format F] [--store DIR] [--max-age HOURS] [--rerun]\n"
+	"                                      run both kernels (or reuse fresh results\n"
+	"                                      from the store, default results/), print\n"
+	"                                      the md summary; exit 0 only when the\n"
+	"                                      candidate has no regression\n"
 	"\n"
 	"KERNEL: host | debian:NAME | file:BZIMAGE[,modules=DIR]\n"
 	"Without -k, run uses the newest 6.1 and 6.12 cloud kernels apt knows.\n"
@@ -251,6 +264,7 @@ static int cmd_run(int argc, char **argv, const char *root)
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "negative", no_argument, NULL, OPT_NEGATIVE },
 		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "until-confident", optional_argument, NULL, OPT_UNTIL },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -297,6 +311,10 @@ static int cmd_run(int argc, char **argv, const char *root)
 			break;
 		case OPT_SHARD:
 			parse_shard(optarg, &shard_i, &shard_n);
+			break;
+		case OPT_UNTIL:
+			o.until_confident = optarg ? parse_count("--until-confident", optarg,
+								 1, 100000) : 10;
 			break;
 		case 'j':
 			o.jobs = parse_count("-j", optarg, 1, 256);
@@ -550,6 +568,259 @@ static int cmd_compare(int argc, char **argv)
 	return matrix_exit_code(&m, strict);
 }
 
+
+/* ---- gate ---- */
+
+struct gate_kernel {
+	const char *spec;
+	struct kernel k;
+	char *reuse;		/* a run directory with fresh results, or NULL */
+};
+
+/*
+ * Fresh results for a kernel: a finished, complete, not negative run in
+ * the store, younger than max_age, with the same kernel identity (spec
+ * and image hash; for host the running release) and the same build of
+ * every case, none of them infra.  The newest such directory wins.
+ */
+static char *find_fresh(const char *store, struct gate_kernel *g, char **cases,
+			char **builds, int ncases, double max_age_s)
+{
+	DIR *d = opendir(store);
+	struct dirent *e;
+	char *best = NULL, best_time[32] = "";
+	struct utsname u;
+
+	if (!d)
+		return NULL;
+	uname(&u);
+	while ((e = readdir(d))) {
+		char *file, *text, *err = NULL;
+		struct jval *root;
+		const struct jval *ks, *rs;
+		const char *finished;
+		bool kernel_ok = false;
+		int i, j, found = 0;
+		struct tm tm = { 0 };
+
+		if (e->d_name[0] == '.')
+			continue;
+		file = xasprintf("%s/%s/run.json", store, e->d_name);
+		text = read_file(file, NULL);
+		free(file);
+		root = text ? json_parse(text, &err) : NULL;
+		free(text);
+		free(err);
+		if (!root)
+			continue;
+		finished = json_get_str(root, "finished", "");
+		ks = json_get(root, "kernels");
+		rs = json_get(root, "results");
+		if (json_get_bool(root, "interrupted", true) || json_get_bool(root, "negative", false) ||
+		    strncmp(json_get_str(root, "version", ""), "1.", 2) || !ks || ks->t != J_ARR ||
+		    !rs || rs->t != J_ARR || !strptime(finished, "%Y-%m-%dT%H:%M:%SZ", &tm) ||
+		    difftime(time(NULL), timegm(&tm)) > max_age_s)
+			goto next;
+		for (i = 0; i < ks->n; i++) {
+			const struct jval *k = ks->items[i];
+
+			if (strcmp(json_get_str(k, "spec", ""), g->spec))
+				continue;
+			if (g->k.kind == KERNEL_HOST)
+				kernel_ok = !strcmp(json_get_str(k, "uname_r", ""), u.release);
+			else
+				kernel_ok = !strcmp(json_get_str(k, "image_sha256", ""), g->k.sha256);
+		}
+		if (!kernel_ok)
+			goto next;
+		for (i = 0; i < ncases; i++)
+			for (j = 0; j < rs->n; j++) {
+				const struct jval *r = rs->items[j];
+
+				if (!strcmp(json_get_str(r, "kernel", ""), g->spec) &&
+				    !strcmp(json_get_str(r, "case", ""), cases[i]) &&
+				    !strcmp(json_get_str(r, "case_build", ""), builds[i]) &&
+				    strcmp(json_get_str(r, "outcome", "infra"), "infra")) {
+					found++;
+					break;
+				}
+			}
+		if (found == ncases && strcmp(finished, best_time) > 0) {
+			free(best);
+			best = xasprintf("%s/%s", store, e->d_name);
+			snprintf(best_time, sizeof(best_time), "%s", finished);
+		}
+next:
+		json_free(root);
+	}
+	closedir(d);
+	return best;
+}
+
+static int cmd_gate(int argc, char **argv, const char *root)
+{
+	static const struct option opts[] = {
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "candidate", required_argument, NULL, OPT_CANDIDATE },
+		{ "case", required_argument, NULL, 'c' },
+		{ "runs", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+		{ "rerun", no_argument, NULL, OPT_RERUN },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct gate_kernel g[2] = { 0 };
+	char **cases = NULL, **builds, *outdir = NULL, *runs = NULL, *err = NULL;
+	const char *store = "results";
+	int ncases = 0, opt, i, hours = 24, rc;
+	bool strict = false, rerun = false;
+	enum format f = FMT_MD;
+	struct case_set set;
+	struct matrix m;
+	char *dirs[2];
+	const char *only[2];
+	int ndirs = 0;
+
+	while ((opt = getopt_long(argc, argv, "c:n:o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_BASELINE:
+			g[0].spec = optarg;
+			break;
+		case OPT_CANDIDATE:
+			g[1].spec = optarg;
+			break;
+		case 'c':
+			if (strchr(optarg, '/'))
+				usage_error("gate: bad case '%s': a gate runs whole cases", optarg);
+			cases = xrealloc(cases, sizeof(char *) * (ncases + 1));
+			cases[ncases++] = optarg;
+			break;
+		case 'n':
+			parse_count("-n", optarg, 1, 10000000);
+			runs = optarg;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case OPT_STRICT:
+			strict = true;
+			break;
+		case OPT_FORMAT:
+			if (format_parse(optarg, &f))
+				usage_error("bad --format '%s': expected text, md, json, junit "
+					    "or html", optarg);
+			break;
+		case OPT_STORE:
+			store = optarg;
+			break;
+		case OPT_MAX_AGE:
+			hours = parse_count("--max-age", optarg, 0, 100000);
+			break;
+		case OPT_RERUN:
+			rerun = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			usage_error("gate: unknown option");
+		}
+	}
+	if (optind < argc)
+		usage_error("gate: unexpected argument '%s'", argv[optind]);
+	if (!g[0].spec || !g[1].spec)
+		usage_error("gate: needs --baseline KERNEL and --candidate KERNEL");
+	if (!strcmp(g[0].spec, g[1].spec))
+		die(EXIT_USAGE, "cannot gate: baseline and candidate are both %s", g[0].spec);
+	for (i = 0; i < 2; i++)
+		if (kernel_parse(g[i].spec, &g[i].k, &err))
+			die(EXIT_USAGE, "%s", err);
+	cases_load(cases_dir(root), &set);
+	for (i = 0; i < ncases; i++)
+		if (!case_find(&set, cases[i]))
+			die(EXIT_USAGE, "unknown case '%s' (see krepro list)", cases[i]);
+	if (!ncases)
+		for (i = 0; i < set.n; i++)
+			if (set.cases[i].is_default) {
+				cases = xrealloc(cases, sizeof(char *) * (ncases + 1));
+				cases[ncases++] = set.cases[i].name;
+			}
+	builds = xcalloc(ncases, sizeof(char *));
+	for (i = 0; i < ncases; i++)
+		builds[i] = case_build_id(root, case_find(&set, cases[i]));
+
+	/* Reuse what is fresh; run the rest in one go. */
+	for (i = 0; i < 2 && !rerun; i++) {
+		kernel_prepare(&g[i].k, cache_dir());
+		g[i].reuse = find_fresh(store, &g[i], cases, builds, ncases, hours * 3600.0);
+		if (g[i].reuse)
+			fprintf(stderr, "%s: reusing %s for %s\n", progname, g[i].reuse, g[i].spec);
+	}
+	if (!g[0].reuse || !g[1].reuse) {
+		char *rargv[64];
+		int ra = 0, saved;
+
+		if (!outdir) {
+			char stamp[32];
+			time_t t = time(NULL);
+			struct tm tm;
+
+			localtime_r(&t, &tm);
+			strftime(stamp, sizeof(stamp), "gate-%Y%m%d-%H%M%S", &tm);
+			outdir = xasprintf("%s/%s", store, stamp);
+		}
+		rargv[ra++] = "run";
+		for (i = 0; i < 2; i++)
+			if (!g[i].reuse) {
+				rargv[ra++] = "-k";
+				rargv[ra++] = (char *)g[i].spec;
+			}
+		for (i = 0; i < ncases && ra < 56; i++) {
+			rargv[ra++] = "-c";
+			rargv[ra++] = cases[i];
+		}
+		if (runs) {
+			rargv[ra++] = "-n";
+			rargv[ra++] = runs;
+		}
+		rargv[ra++] = "-o";
+		rargv[ra++] = outdir;
+		rargv[ra] = NULL;
+		/* The run's own table would get in the way of the report. */
+		fflush(stdout);
+		saved = dup(1);
+		dup2(2, 1);
+		optind = 1;
+		rc = cmd_run(ra, rargv, root);
+		fflush(stdout);
+		dup2(saved, 1);
+		close(saved);
+		if (rc >= 128)
+			return rc;
+		for (i = 0; i < 2; i++)
+			if (!g[i].reuse) {
+				dirs[ndirs] = outdir;
+				only[ndirs++] = g[i].spec;
+			}
+	}
+	for (i = 0; i < 2; i++)
+		if (g[i].reuse) {
+			dirs[ndirs] = g[i].reuse;
+			only[ndirs++] = g[i].spec;
+		}
+	matrix_load_only(&m, dirs, only, ndirs);
+	matrix_keep_cases(&m, cases, ncases);
+	if (matrix_set_baseline(&m, g[0].spec) < 0)
+		die(EXIT_INFRA, "cannot gate: no results for %s", g[0].spec);
+	matrix_classify(&m);
+	emit_report(&m, f, strict);
+	return matrix_exit_code(&m, strict);
+}
+
 int main(int argc, char **argv)
 {
 	char *root;
@@ -574,8 +845,9 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, root);
 	if (!strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "gate") ||
-	    !strcmp(argv[1], "bisect") || !strcmp(argv[1], "bisect-run") ||
+	if (!strcmp(argv[1], "gate"))
+		return cmd_gate(argc - 1, argv + 1, root);
+	if (!strcmp(argv[1], "bisect") || !strcmp(argv[1], "bisect-run") ||
 	    !strcmp(argv[1], "build"))
 		die(EXIT_USAGE, "command '%s' is not implemented yet", argv[1]);
 	usage_error("unknown command '%s'", argv[1]);

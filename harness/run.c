@@ -695,6 +695,21 @@ static char *rel(struct run_opts *o, const char *path)
 	return xstrdup(path ? path : "");
 }
 
+char *case_build_id(const char *root, const struct case_decl *c)
+{
+	char *bin = xasprintf("%s/build/repro/%s", root, c->binary);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char *decl = read_file(c->path, NULL);
+
+	if (fnv1a_file(&h, bin))
+		h = 0;
+	if (decl)
+		h = fnv1a(h, decl, strlen(decl));
+	free(decl);
+	free(bin);
+	return xasprintf("%016llx", (unsigned long long)h);
+}
+
 /* A racy subtest's budget, first hits per run and breakdown counters. */
 static void race_json(struct buf *b, const struct sub_result *s)
 {
@@ -805,6 +820,9 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 		buf_puts(&b, i ? ",{" : "{");
 		json_kv_str(&b, true, "kernel", p->kernel->spec);
 		json_kv_str(&b, false, "case", p->kase->name);
+		r = case_build_id(o->root, p->kase);
+		json_kv_str(&b, false, "case_build", r);
+		free(r);
 		json_kv_str(&b, false, "outcome", outcome_name(p->outcome));
 		json_kv_str(&b, false, "detail", p->detail);
 		json_kv_num(&b, false, "duration_s", p->duration);
@@ -880,11 +898,56 @@ static int start_pair(struct run_opts *o, struct pair *p)
 	return ret;
 }
 
+static int next_queued(struct run_opts *o)
+{
+	for (int i = 0; i < o->npairs; i++)
+		if (o->pairs[i].queued)
+			return i;
+	return -1;
+}
+
+/*
+ * --until-confident: compare what has run so far (baseline: the first
+ * kernel) and give every case with an inconclusive change one more run on
+ * every kernel, until the comparison is decided or the budget is spent.
+ */
+static bool requeue_undecided(struct run_opts *o, int *total)
+{
+	struct matrix m;
+	char *dirs[1] = { (char *)o->outdir };
+	bool more = false;
+	int i;
+
+	if (o->nkernels < 2 || o->confident_rounds >= o->until_confident)
+		return false;
+	write_run_json(o, time(NULL), time(NULL), false);
+	matrix_load(&m, dirs, 1);
+	matrix_set_baseline(&m, o->kernels[0].spec);
+	matrix_classify(&m);
+	for (i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+
+		if (p->outcome == OUT_INFRA || !matrix_case_undecided(&m, p->kase->name))
+			continue;
+		p->queued = true;
+		p->done = false;
+		p->vm_runs++;
+		(*total)++;
+		more = true;
+	}
+	if (more) {
+		o->confident_rounds++;
+		fprintf(stderr, "%s: inconclusive; more runs (%d of at most %d)\n",
+			progname, o->confident_rounds, o->until_confident);
+	}
+	return more;
+}
+
 int run_pairs(struct run_opts *o)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	time_t started = time(NULL);
-	int next = 0, running = 0, finished = 0, total = o->npairs, i, rc;
+	int running = 0, finished = 0, total = o->npairs, i, rc;
 	bool any_fail = false, any_infra = false;
 
 	sigaction(SIGINT, &sa, NULL);
@@ -900,6 +963,7 @@ int run_pairs(struct run_opts *o)
 		struct pair *p = &o->pairs[i];
 		struct case_decl *c = p->kase;
 
+		p->queued = true;
 		p->timeout = c->timeout;
 		p->vm_runs = (c->budget_rounds ? 1 : o->runs) * o->repeat;
 		if (c->budget_rounds) {
@@ -918,80 +982,87 @@ int run_pairs(struct run_opts *o)
 		free(d);
 	}
 
-	while ((next < o->npairs || running) && !interrupted) {
-		/* Start what fits. */
-		while (running < o->jobs && next < o->npairs && !interrupted) {
-			struct pair *p = &o->pairs[next++];
+	for (;;) {
+		while ((next_queued(o) >= 0 || running) && !interrupted) {
+			/* Start what fits. */
+			while (running < o->jobs && next_queued(o) >= 0 && !interrupted) {
+				struct pair *p = &o->pairs[next_queued(o)];
 
-			p->attempt = 1;
-			p->attempts = 1;
-			if (start_pair(o, p)) {
-				p->duration = 0;
-				fold_all(p, p->outcome, p->detail);
-				p->done = true;
-				settle(p);
-				progress(o, p, ++finished, total);
-				continue;
-			}
-			running++;
-		}
-		/* Reap, or enforce deadlines. */
-		for (;;) {
-			int status;
-			pid_t pid = waitpid(-1, &status, WNOHANG);
-			double now = now_monotonic();
-
-			if (pid > 0) {
-				struct pair *p = NULL;
-
-				for (i = 0; i < o->npairs; i++)
-					if (o->pairs[i].pid == pid)
-						p = &o->pairs[i];
-				if (!p)
+				p->queued = false;
+				p->attempt = 1;
+				p->attempts++;
+				if (start_pair(o, p)) {
+					p->duration = 0;
+					fold_all(p, p->outcome, p->detail);
+					p->done = true;
+					settle(p);
+					progress(o, p, ++finished, total);
 					continue;
-				p->pid = 0;
-				p->duration += now - p->started;
-				if (p->kernel->kind == KERNEL_HOST)
-					finish_host(p, status);
-				else
-					finish_vm(p);
-				if (p->outcome == OUT_INFRA && p->attempt == 1 && !interrupted) {
-					/* The VM never got to the case: once more. */
-					p->attempt = 2;
-					p->attempts++;
-					if (!start_pair(o, p))
-						break;
 				}
-				if (p->outcome == OUT_INFRA)
-					fold_all(p, OUT_INFRA, p->detail);
-				if (++p->run_index < p->vm_runs && p->outcome != OUT_INFRA &&
-				    !interrupted) {
-					p->attempt = 1;
-					if (!start_pair(o, p))
-						break;
-				}
-				running--;
-				p->done = true;
-				settle(p);
-				progress(o, p, ++finished, total);
-				break;
+				running++;
 			}
-			for (i = 0; i < o->npairs; i++) {
-				struct pair *p = &o->pairs[i];
+			/* Reap, or enforce deadlines. */
+			for (;;) {
+				int status;
+				pid_t pid = waitpid(-1, &status, WNOHANG);
+				double now = now_monotonic();
 
-				if (p->pid > 0 && now > p->deadline && !p->timed_out) {
-					p->timed_out = true;
-					kill_pair(p);
+				if (pid > 0) {
+					struct pair *p = NULL;
+
+					for (i = 0; i < o->npairs; i++)
+						if (o->pairs[i].pid == pid)
+							p = &o->pairs[i];
+					if (!p)
+						continue;
+					p->pid = 0;
+					p->duration += now - p->started;
+					if (p->kernel->kind == KERNEL_HOST)
+						finish_host(p, status);
+					else
+						finish_vm(p);
+					if (p->outcome == OUT_INFRA && p->attempt == 1 && !interrupted) {
+						/* The VM never got to the case: once more. */
+						p->attempt = 2;
+						p->attempts++;
+						if (!start_pair(o, p))
+							break;
+					}
+					if (p->outcome == OUT_INFRA)
+						fold_all(p, OUT_INFRA, p->detail);
+					if (++p->run_index < p->vm_runs && p->outcome != OUT_INFRA &&
+					    !interrupted) {
+						p->attempt = 1;
+						p->attempts++;
+						if (!start_pair(o, p))
+							break;
+					}
+					running--;
+					p->done = true;
+					settle(p);
+					progress(o, p, ++finished, total);
+					break;
 				}
+				for (i = 0; i < o->npairs; i++) {
+					struct pair *p = &o->pairs[i];
+
+					if (p->pid > 0 && now > p->deadline && !p->timed_out) {
+						p->timed_out = true;
+						kill_pair(p);
+					}
+				}
+				if (interrupted)
+					break;
+				if (next_queued(o) >= 0 && running < o->jobs)
+					break;
+				if (!running)
+					break;
+				usleep(20000);
 			}
-			if (interrupted)
-				break;
-			if (next < o->npairs && running < o->jobs)
-				break;
-			if (!running)
-				break;
-			usleep(20000);
 		}
+
+		if (interrupted || !o->until_confident || !requeue_undecided(o, &total))
+			break;
 	}
 
 	if (interrupted) {

@@ -47,6 +47,7 @@ struct pair {
 	/* while running */
 	int run_index, attempt;
 	int vm_runs;		/* how many runs this pair gets */
+	bool queued;		/* waiting to be started */
 	int timeout;		/* seconds per run, budget included */
 	int rounds, seconds;	/* racy budget passed to the case, 0: none */
 	pid_t pid;
@@ -83,6 +84,8 @@ struct run_opts {
 	int seconds;		/* --seconds: time cap per racy subtest, 0 = declared */
 	bool negative;		/* --negative: protections removed */
 	int shard_i, shard_n;	/* --shard I/N, 0/0 when not sharded */
+	int until_confident;	/* --until-confident: at most this many more runs */
+	int confident_rounds;
 	int jobs;		/* -j */
 	const char *outdir;
 	const char *root;	/* project root */
@@ -93,6 +96,9 @@ struct run_opts {
 	char **argv;		/* for run.json */
 	int argc;
 };
+
+/* Identity of a case's build: its reproducer binary and declaration. */
+char *case_build_id(const char *root, const struct case_decl *c);
 
 /* Run every pair; writes the run directory; returns the exit code. */
 int run_pairs(struct run_opts *o);
