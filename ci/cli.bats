@@ -101,7 +101,7 @@ setup() {
 @test "bad -n and -j values exit 2 with a hint" {
 	kr run -n 0 -k host
 	[ "$status" -eq 2 ]
-	[ "$(first_line)" = "krepro: bad -n '0': expected a whole number from 1 to 100000" ]
+	[ "$(first_line)" = "krepro: bad -n '0': expected a whole number from 1 to 10000000" ]
 	[[ "$output" == *"try 'krepro --help'"* ]]
 	kr run -j x -k host
 	[ "$status" -eq 2 ]

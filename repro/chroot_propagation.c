@@ -22,7 +22,14 @@
  *
  * Outcomes: hazard tests pass when the incident's mechanism is reproduced;
  * mitigation tests pass when the protection holds.  The hazard tests are
- * the negative controls of the mitigations: the same code, protection off.
+ * the mitigations' twins: the same code, protection off.
+ *
+ * Negative control (KREPRO_NEGATIVE=1): each mitigation test drops its own
+ * protection - the delete crosses mounts (no FTW_MOUNT), the namespace
+ * skips the MS_PRIVATE step - and must fail; hazards and the behaviour are
+ * unchanged.
+ *   build/krepro run -k host -c chroot_propagation --negative
+ *   KREPRO_NEGATIVE=1 build/repro/chroot_propagation
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -221,8 +228,11 @@ TEST_F(chroot_prop, one_file_system_delete_keeps_host_socket)
 	int ret = prepare_chroot(self->chroot_dir, self->hostrun);
 
 	ASSERT_EQ(0, ret) TH_LOG("cannot prepare the chroot: %s", strerror(-ret));
-	ASSERT_EQ(0, lstat(self->chroot_sock, &st));
-	ASSERT_EQ(0, delete_tree(self->chroot_dir, true));
+	ASSERT_EQ(0, lstat(self->chroot_sock, &st))
+		TH_LOG("precondition: the host socket must be visible in the chroot");
+	if (krepro_negative())
+		TH_LOG("negative control: the delete crosses mounts (no FTW_MOUNT)");
+	ASSERT_EQ(0, delete_tree(self->chroot_dir, !krepro_negative()));
 	EXPECT_EQ(0, lstat(self->host_sock, &st))
 		TH_LOG("the host socket was deleted through the chroot: %s",
 		       strerror(errno));
@@ -328,10 +338,16 @@ report:
 /* Validate that a chroot set up in a private mount namespace is sealed both ways. */
 TEST_F(chroot_prop, private_namespace_keeps_host_mounts_out)
 {
+	unsigned long propagation = MS_PRIVATE;
 	struct ns_report r;
-	int ret = chroot_in_namespace(self->chroot_dir, self->hostrun, self->host_user,
-				      self->chroot_user, MS_PRIVATE, &r);
+	int ret;
 
+	if (krepro_negative()) {
+		TH_LOG("negative control: the namespace is not made private");
+		propagation = 0;
+	}
+	ret = chroot_in_namespace(self->chroot_dir, self->hostrun, self->host_user,
+				  self->chroot_user, propagation, &r);
 	ASSERT_NS_SETUP(r, ret);
 	EXPECT_EQ(0, r.host_mount_seen_in_child)
 		TH_LOG("a host login mount reached the private chroot");
