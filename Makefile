@@ -58,8 +58,13 @@ $(B)/tests/%: harness/tests/%.c $(HARNESS_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iharness -Ivm -o $@ $< $(HARNESS_SRCS) -lm
 
+# Every default case on the default kernels, then their comparison (the
+# older kernel is the baseline).  The exit status is the worse of the two.
 run: setup all
-	$(B)/krepro run
+	@out=results/$$(date +%Y%m%d-%H%M%S); \
+	$(B)/krepro run -o $$out; rc=$$?; \
+	echo; $(B)/krepro compare $$out; crc=$$?; \
+	[ $$rc -ne 0 ] && exit $$rc; exit $$crc
 
 unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done

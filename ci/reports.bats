@@ -30,7 +30,8 @@ chromium_bin() {
 	crafted_pair
 	"$KREPRO" compare --format junit "$RUN" "$BATS_TEST_TMPDIR/late" > "$BATS_TEST_TMPDIR/r.xml" || true
 	xmllint --noout "$BATS_TEST_TMPDIR/r.xml"
-	python3 - "$BATS_TEST_TMPDIR/r.xml" <<'PY'
+	# Debian's python3, where python3-junitparser lives, whatever PATH says.
+	/usr/bin/python3 - "$BATS_TEST_TMPDIR/r.xml" <<'PY'
 import sys
 from junitparser import JUnitXml, Failure, Error
 xml = JUnitXml.fromfile(sys.argv[1])

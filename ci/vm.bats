@@ -51,3 +51,39 @@ load helpers
 	[ "$(json_get "$BATS_TEST_TMPDIR/out/run.json" 'd["interrupted"]')" = True ]
 	assert_host_clean
 }
+
+@test "gate passes a clean candidate, reuses fresh results, and fails on a regression" {
+	requires root qemu
+	S="$BATS_TEST_TMPDIR/store"
+	kr gate --baseline "$VM_KERNEL" --candidate host -c chroot_propagation --store "$S" -o "$S/g1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"## krepro: no regression"* ]]
+	xmllint --noout "$S/g1/gate.xml"
+	grep -q '<table class="grid"' "$S/g1/gate.html"
+	# Same kernel images, same case build: nothing runs again.
+	kr gate --baseline "$VM_KERNEL" --candidate host -c chroot_propagation --store "$S" -o "$S/g2"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"krepro: reusing $S/g1 for $VM_KERNEL"* ]]
+	[ ! -e "$S/g2/run.json" ]
+	# The stored host result now says the private namespace leaked.
+	python3 - "$S/g1/run.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["results"]:
+    if r["kernel"] == "host":
+        for s in r["subtests"]:
+            if s["name"] == "private_namespace_keeps_host_mounts_out":
+                s.update(outcome="fail", k=1, runs_hit=1)
+json.dump(d, open(sys.argv[1], "w"))
+PY
+	kr gate --baseline "$VM_KERNEL" --candidate host -c chroot_propagation --store "$S" -o "$S/g3"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"**regression** \`chroot_propagation/private_namespace_keeps_host_mounts_out\` on \`host\`: pass -> fail"* ]]
+	assert_host_clean
+}
+
+@test "gate refuses the same kernel on both sides" {
+	kr gate --baseline host --candidate host
+	[ "$status" -eq 2 ]
+	[ "$output" = "krepro: cannot gate: baseline and candidate are both host" ]
+}

@@ -543,14 +543,13 @@ static struct jval *jvalue(struct jparser *jp)
 		v = jnew(J_STR);
 		v->str = s;
 		return v;
-	case '-':
-	case '0' ... '9':
-		return jnumber(jp);
 	case 't':
 	case 'f':
 	case 'n':
 		return jliteral(jp);
 	default:
+		if (*jp->p == '-' || is_digit(*jp->p))
+			return jnumber(jp);
 		jfail(jp, jp->p, "unexpected %s", jshow(*jp->p, show));
 		return NULL;
 	}

@@ -61,7 +61,8 @@ static const char usage_text[] =
 	"       [--strict] [--format F] [--store DIR] [--max-age HOURS] [--rerun]\n"
 	"                                      run both kernels (or reuse fresh results\n"
 	"                                      from the store, default results/), print\n"
-	"                                      the md summary; exit 0 only when the\n"
+	"                                      the md summary (and gate.md, gate.xml,\n"
+	"                                      gate.html in DIR); exit 0 only when the\n"
 	"                                      candidate has no regression\n"
 	"\n"
 	"KERNEL: host | debian:NAME | file:BZIMAGE[,modules=DIR]\n"
@@ -657,6 +658,29 @@ next:
 	return best;
 }
 
+/* The gate's decision as files for the CI system: md, JUnit, HTML. */
+static void gate_reports(const struct matrix *m, const char *outdir, bool strict)
+{
+	static const struct { const char *name; enum format f; } files[] = {
+		{ "gate.md", FMT_MD }, { "gate.xml", FMT_JUNIT }, { "gate.html", FMT_HTML },
+	};
+
+	if (mkdir_p(outdir, 0755)) {
+		warnx_("cannot create %s: %s", outdir, strerror(errno));
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = xasprintf("%s/%s", outdir, files[i].name);
+		char *text = matrix_render(m, files[i].f, false, strict);
+		int ret = write_file_atomic(path, text, strlen(text));
+
+		if (ret)
+			warnx_("cannot write %s: %s", path, strerror(-ret));
+		free(text);
+		free(path);
+	}
+}
+
 static int cmd_gate(int argc, char **argv, const char *root)
 {
 	static const struct option opts[] = {
@@ -760,19 +784,19 @@ static int cmd_gate(int argc, char **argv, const char *root)
 		if (g[i].reuse)
 			fprintf(stderr, "%s: reusing %s for %s\n", progname, g[i].reuse, g[i].spec);
 	}
+	if (!outdir) {
+		char stamp[32];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "gate-%Y%m%d-%H%M%S", &tm);
+		outdir = xasprintf("%s/%s", store, stamp);
+	}
 	if (!g[0].reuse || !g[1].reuse) {
 		char *rargv[64];
 		int ra = 0, saved;
 
-		if (!outdir) {
-			char stamp[32];
-			time_t t = time(NULL);
-			struct tm tm;
-
-			localtime_r(&t, &tm);
-			strftime(stamp, sizeof(stamp), "gate-%Y%m%d-%H%M%S", &tm);
-			outdir = xasprintf("%s/%s", store, stamp);
-		}
 		rargv[ra++] = "run";
 		for (i = 0; i < 2; i++)
 			if (!g[i].reuse) {
@@ -818,6 +842,7 @@ static int cmd_gate(int argc, char **argv, const char *root)
 		die(EXIT_INFRA, "cannot gate: no results for %s", g[0].spec);
 	matrix_classify(&m);
 	emit_report(&m, f, strict);
+	gate_reports(&m, outdir, strict);
 	return matrix_exit_code(&m, strict);
 }
 

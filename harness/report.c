@@ -202,8 +202,10 @@ static char *render_text(const struct matrix *m, bool colour)
 static void md_escape(struct buf *b, const char *s)
 {
 	for (; *s; s++) {
-		if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '>')
+		if (*s == '|' || *s == '*' || *s == '_' || *s == '`')
 			buf_printf(b, "\\%c", *s);
+		else if (*s == '<')
+			buf_puts(b, "&lt;");
 		else if (*s == '\n')
 			buf_puts(b, " ");
 		else
@@ -538,7 +540,8 @@ static void html_cell(struct buf *b, const struct matrix *m, const struct cmp_ro
 		   c->present ? outcome_name(c->outcome) : "absent", change_name(ch->what),
 		   c->k, c->n);
 	if (!c->present) {
-		buf_puts(b, "-</td>");
+		buf_printf(b, "-%s%s%s</td>", mark ? "<span class=\"mark\">" : "",
+			   mark ? mark : "", mark ? "</span>" : "");
 		free(text);
 		return;
 	}
