@@ -54,3 +54,17 @@ print(json.dumps(d, sort_keys=True))'
 	[ "$(first_line)" = "krepro: bad --shard '4/3': expected I/N with 1 <= I <= N" ]
 	[ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
+
+@test "compare refuses a set of shards with one missing or one given twice" {
+	requires root
+	T="$BATS_TEST_TMPDIR"
+	for i in 1 2; do
+		kr run -k host -c ovl_whiteout -c chroot_propagation --shard "$i/3" -o "$T/shard-$i"
+	done
+	kr compare "$T/shard-1" "$T/shard-2"
+	[ "$status" -eq 2 ]
+	[ "$output" = "krepro: cannot compare: shard 3/3 is missing (the set includes $T/shard-1)" ]
+	kr compare "$T/shard-1" "$T/shard-2" "$T/shard-2"
+	[ "$status" -eq 2 ]
+	[ "$output" = "krepro: cannot compare: shard 2/3 given twice ($T/shard-2)" ]
+}

@@ -290,6 +290,49 @@ static void grow_cells(struct matrix *m, int old_nk)
 	}
 }
 
+/* Shards seen so far, to refuse an incomplete set: seen[N][I]. */
+struct shard_seen {
+	int count;
+	unsigned char *have;	/* have[i - 1] for shard i of count */
+	const char *first_dir;
+};
+static struct shard_seen *shards;
+static int nshards;
+
+static void note_shard(const struct jval *root, const struct loader *l)
+{
+	const struct jval *sh = json_get(root, "shard");
+	int idx, count, i;
+
+	if (!sh)
+		return;
+	idx = json_get_num(sh, "index", 0);
+	count = json_get_num(sh, "count", 0);
+	if (count < 1 || idx < 1 || idx > count)
+		bad_file(l, "bad shard %d/%d", idx, count);
+	for (i = 0; i < nshards; i++)
+		if (shards[i].count == count)
+			break;
+	if (i == nshards) {
+		shards = xrealloc(shards, sizeof(*shards) * (nshards + 1));
+		shards[i] = (struct shard_seen){ count, xcalloc(count, 1), l->dir };
+		nshards++;
+	}
+	if (shards[i].have[idx - 1])
+		die(EXIT_USAGE, "cannot compare: shard %d/%d given twice (%s)", idx, count, l->dir);
+	shards[i].have[idx - 1] = 1;
+}
+
+static void check_shards(void)
+{
+	for (int i = 0; i < nshards; i++)
+		for (int j = 0; j < shards[i].count; j++)
+			if (!shards[i].have[j])
+				die(EXIT_USAGE, "cannot compare: shard %d/%d is missing "
+				    "(the set includes %s)", j + 1, shards[i].count,
+				    shards[i].first_dir);
+}
+
 static void load_one(struct matrix *m, const char *dir, const char *only)
 {
 	char *file = xasprintf("%s/run.json", dir), *text, *err = NULL;
@@ -308,6 +351,7 @@ static void load_one(struct matrix *m, const char *dir, const char *only)
 	if (!root)
 		bad_file(&l, "%s", err);
 	check_version(&l, root);
+	note_shard(root, &l);
 	kernels = json_get(root, "kernels");
 	results = json_get(root, "results");
 	if (!kernels || kernels->t != J_ARR || !results || results->t != J_ARR)
@@ -401,6 +445,7 @@ void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndir
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < ndirs; i++)
 		load_one(m, dirs[i], only ? only[i] : NULL);
+	check_shards();
 	/* Columns in version order; cells follow their kernel. */
 	sorted = xcalloc(m->nk ? m->nk : 1, sizeof(*sorted));
 	memcpy(sorted, m->kernels, sizeof(*sorted) * m->nk);
