@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# The negative control: with --negative every mitigation and regression
+# subtest runs with its protection (or the kernel property it relies on)
+# removed and must fail; hazards and behaviours are untouched.  This is the
+# runnable evidence that those subtests can fail at all.
+
+load helpers
+
+# negative_run CASE: run it in host mode with --negative and check the
+# verdicts subtest by subtest.
+negative_run() {
+	local case=$1 rj
+	kr run -k host -c "$case" --negative -o "$BATS_TEST_TMPDIR/neg"
+	[ "$status" -eq 1 ]
+	rj="$BATS_TEST_TMPDIR/neg/run.json"
+	[ "$(json_get "$rj" 'd["negative"]')" = True ]
+	# Every mitigation and regression that ran failed ...
+	[ "$(json_get "$rj" 'sorted(set(s["outcome"] for s in d["results"][0]["subtests"] if s["kind"] in ("mitigation", "regression", "control") and s["outcome"] != "skip"))')" = "['fail']" ]
+	# ... and nothing broke: no error, crash or timeout anywhere.
+	[ "$(json_get "$rj" 'sorted(set(s["outcome"] for s in d["results"][0]["subtests"]) - {"pass", "fail", "skip"})')" = "[]" ]
+	assert_host_clean
+}
+
+@test "chroot_propagation: without FTW_MOUNT and without MS_PRIVATE both mitigations fail" {
+	requires root
+	negative_run chroot_propagation
+}
+
+@test "tmpfiles_age: without the lock, the x line or birth time every mitigation and regression fails" {
+	requires root
+	negative_run tmpfiles_age
+}
+
+@test "tar_race: without the directory lock the mitigation fails, without -P the control fails" {
+	requires root
+	negative_run tar_race
+}
+
+@test "loop_image: without immutable flag, read-only bind or dropped capability the mitigations fail" {
+	requires root
+	negative_run loop_image
+}
