@@ -28,8 +28,8 @@
  * protection - the delete crosses mounts (no FTW_MOUNT), the namespace
  * skips the MS_PRIVATE step - and must fail; hazards and the behaviour are
  * unchanged.
- *   build/krepro run -k host -c chroot_propagation --negative
- *   KREPRO_NEGATIVE=1 build/repro/chroot_propagation
+ *   build/krepro run -k host -c chroot_propagation --negative     (or -k KERNEL)
+ *   KREPRO_NEGATIVE=1 build/repro/chroot_propagation              (isolates itself)
  */
 #define _GNU_SOURCE
 #include <errno.h>

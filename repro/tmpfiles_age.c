@@ -37,8 +37,8 @@
  * subtest removes what it depends on and must fail - no flock, no x line,
  * no lock for the first holder, statx asked without STATX_BTIME (where the
  * birth time is a regression).  Hazards and behaviours are unchanged.
- *   build/krepro run -k host -c tmpfiles_age --negative
- *   KREPRO_NEGATIVE=1 unshare -m --propagation private build/repro/tmpfiles_age
+ *   build/krepro run -k host -c tmpfiles_age --negative     (or -k KERNEL)
+ *   KREPRO_NEGATIVE=1 build/repro/tmpfiles_age              (isolates itself)
  *
  * Each test builds a fresh tree on a fresh filesystem.  The real
  * systemd-tmpfiles, mkfs.ext4 and mkfs.xfs run with generated arguments.
@@ -86,11 +86,14 @@ static int make_fs(const char *const tmpl[8], const char *image)
 }
 
 /*
- * mkfs gets its UUIDs from libuuid, which polls getrandom(GRND_NONBLOCK)
- * and sleeps 125 ms per miss while the kernel's CRNG is not ready - about
- * 4 s per mkfs in a TCG guest with no entropy source.  One blocking
- * getrandom makes the kernel generate jitter entropy (about 1 s there) and
- * ends that for the rest of the boot.  Instant where the CRNG is ready.
+ * mkfs takes its UUIDs from libuuid, which polls getrandom(GRND_NONBLOCK)
+ * and sleeps 125 ms per miss while the kernel's CRNG is not ready, then
+ * falls back to time-based UUIDs that poll again: 4 s per mkfs.ext4 and
+ * 3.5 s per mkfs.xfs in a TCG guest with no entropy source.  One blocking
+ * getrandom makes the kernel generate jitter entropy until the CRNG is
+ * ready (about 1 s there, more on a busy host) and ends the polling for
+ * the rest of the boot.  Instant where the CRNG is ready, as on any
+ * booted host.
  */
 static void wait_for_crng(void)
 {
@@ -370,6 +373,7 @@ FIXTURE(tmpfiles) {
 };
 
 FIXTURE_VARIANT(tmpfiles) {
+	const char *label;	/* for messages */
 	const char *fstype;	/* "tmpfs", "ext4", "xfs" */
 	const char *mkfs[8];	/* NULL for tmpfs; image path appended */
 	bool btime;		/* the kernel is known to keep a birth time */
@@ -381,21 +385,25 @@ FIXTURE_VARIANT(tmpfiles) {
 };
 
 FIXTURE_VARIANT_ADD(tmpfiles, tmpfs) {
-	.fstype = "tmpfs", .btime = true, .btime_regression = true,
+	.label = "tmpfs", .fstype = "tmpfs",
+	.btime = true, .btime_regression = true,
 };
 
 FIXTURE_VARIANT_ADD(tmpfiles, ext4_256) {
-	.fstype = "ext4", .mkfs = { "mkfs.ext4", "-q", "-F", "-I", "256" },
+	.label = "ext4 -I 256", .fstype = "ext4",
+	.mkfs = { "mkfs.ext4", "-q", "-F", "-I", "256" },
 	.btime = true, .btime_regression = true,
 };
 
 FIXTURE_VARIANT_ADD(tmpfiles, ext4_128) {
-	.fstype = "ext4", .mkfs = { "mkfs.ext4", "-q", "-F", "-I", "128" },
+	.label = "ext4 -I 128", .fstype = "ext4",
+	.mkfs = { "mkfs.ext4", "-q", "-F", "-I", "128" },
 	.btime = false,
 };
 
 FIXTURE_VARIANT_ADD(tmpfiles, xfs) {
-	.fstype = "xfs", .mkfs = { "mkfs.xfs", "-q", "-f" }, .btime = true,
+	.label = "xfs", .fstype = "xfs", .mkfs = { "mkfs.xfs", "-q", "-f" },
+	.btime = true,
 };
 
 FIXTURE_SETUP(tmpfiles)
@@ -413,7 +421,7 @@ FIXTURE_SETUP(tmpfiles)
 		SKIP(return, "%s is not available", variant->mkfs[0]);
 	if (ret == -ENODEV)
 		SKIP(return, "%s is not available in this kernel", variant->fstype);
-	ASSERT_EQ(0, ret) TH_LOG("%s: cannot %s: %s (mkfs status %d)", variant->fstype,
+	ASSERT_EQ(0, ret) TH_LOG("%s: cannot %s: %s (mkfs status %d)", variant->label,
 				 step, strerror(-ret), status);
 	self->built = time(NULL);
 	ret = build_tree(self->tree);
@@ -441,13 +449,13 @@ TEST_F(tmpfiles, statx_birth_time_as_expected)
 	ASSERT_EQ(0, statx(AT_FDCWD, self->tree, 0, mask, &stx))
 		TH_LOG("statx: %s", strerror(errno));
 	EXPECT_EQ(variant->btime, !!(stx.stx_mask & STATX_BTIME))
-		TH_LOG("%s: expected %s birth time, statx says %s", variant->fstype,
+		TH_LOG("%s: expected %s birth time, statx says %s", variant->label,
 		       variant->btime ? "a" : "no",
 		       stx.stx_mask & STATX_BTIME ? "present" : "absent");
 	if (variant->btime && (stx.stx_mask & STATX_BTIME)) {
 		EXPECT_LE(self->built - 1, (time_t)stx.stx_btime.tv_sec)
 			TH_LOG("%s: birth time %lld is older than the tree (%lld)",
-			       variant->fstype, (long long)stx.stx_btime.tv_sec,
+			       variant->label, (long long)stx.stx_btime.tv_sec,
 			       (long long)self->built);
 	}
 }
@@ -463,11 +471,11 @@ TEST_F(tmpfiles, clean_deletes_old_tree)
 
 	ASSERT_CLEAN_RAN(ret);
 	survived = proc_survived(self->tree);
-	TH_LOG("q line, 30d, on %s: installroot/proc %s", variant->fstype,
+	TH_LOG("q line, 30d, on %s: installroot/proc %s", variant->label,
 	       fate(survived));
 	EXPECT_FALSE(survived)
 		TH_LOG("installroot/proc survived the clean on %s: not reproduced",
-		       variant->fstype);
+		       variant->label);
 }
 
 /* Validate that a "d" line with age 30d ages the old tree out as the "q" line does. */
@@ -478,11 +486,11 @@ TEST_F(tmpfiles, d_line_deletes_old_tree)
 
 	ASSERT_CLEAN_RAN(ret);
 	survived = proc_survived(self->tree);
-	TH_LOG("d line, 30d, on %s: installroot/proc %s", variant->fstype,
+	TH_LOG("d line, 30d, on %s: installroot/proc %s", variant->label,
 	       fate(survived));
 	EXPECT_FALSE(survived)
 		TH_LOG("installroot/proc survived a d-line clean on %s: not reproduced",
-		       variant->fstype);
+		       variant->label);
 }
 
 /* Validate that an "e" line with age 30d ages the old tree out as the "q" line does. */
@@ -493,11 +501,11 @@ TEST_F(tmpfiles, e_line_deletes_old_tree)
 
 	ASSERT_CLEAN_RAN(ret);
 	survived = proc_survived(self->tree);
-	TH_LOG("e line, 30d, on %s: installroot/proc %s", variant->fstype,
+	TH_LOG("e line, 30d, on %s: installroot/proc %s", variant->label,
 	       fate(survived));
 	EXPECT_FALSE(survived)
 		TH_LOG("installroot/proc survived an e-line clean on %s: not reproduced",
-		       variant->fstype);
+		       variant->label);
 }
 
 /* Validate that a directory held with flock(LOCK_EX) survives a clean. */
@@ -515,7 +523,7 @@ TEST_F(tmpfiles, flock_protects_tree)
 	ASSERT_CLEAN_RAN(ret);
 	EXPECT_TRUE(proc_survived(self->tree))
 		TH_LOG("the %s tree lost installroot/proc on %s (age %s)",
-		       krepro_negative() ? "unlocked" : "locked", variant->fstype,
+		       krepro_negative() ? "unlocked" : "locked", variant->label,
 		       AGE_WITHOUT_BIRTH);
 	close(fd);
 }
@@ -535,7 +543,7 @@ TEST_F(tmpfiles, x_line_protects_tree)
 	ASSERT_CLEAN_RAN(ret);
 	EXPECT_TRUE(proc_survived(self->tree))
 		TH_LOG("the %s tree lost installroot/proc on %s (age %s)",
-		       krepro_negative() ? "unexcluded" : "excluded", variant->fstype,
+		       krepro_negative() ? "unexcluded" : "excluded", variant->label,
 		       AGE_WITHOUT_BIRTH);
 }
 
