@@ -59,3 +59,12 @@ load helpers
 	[ "$(json_get "$rj" 'sorted(set(s["outcome"] for s in d["results"][0]["subtests"] if s["kind"] in ("mitigation", "regression")))')" = "['pass']" ]
 	assert_host_clean
 }
+
+@test "a subtest of a variant fixture can be picked as CASE/VARIANT.TEST" {
+	requires root
+	kr run -k host -c tmpfiles_age/ext4_128.clean_deletes_old_tree -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	[ "$(json_get "$rj" '[(s["name"], s["outcome"]) for s in d["results"][0]["subtests"]]')" = "[('ext4_128.clean_deletes_old_tree', 'pass')]" ]
+	assert_host_clean
+}
