@@ -46,8 +46,12 @@ pid_t vm_start(const struct vm_opts *o)
 		argv[a++] = "-cpu";
 		argv[a++] = "host";
 	} else {
+		/* "max" gives the guest RDRAND, so its random pool is ready at
+		 * boot; mkfs (libuuid) otherwise waits seconds for it. */
 		argv[a++] = "-accel";
 		argv[a++] = "tcg";
+		argv[a++] = "-cpu";
+		argv[a++] = "max";
 	}
 	argv[a++] = "-m";
 	argv[a++] = mem;
