@@ -504,6 +504,15 @@ static int cmd_run(int argc, char **argv, const char *root)
 
 /* ---- compare ---- */
 
+static enum format format_option(const char *val)
+{
+	enum format f;
+
+	if (format_parse(val, &f))
+		usage_error("bad --format '%s': expected text, md, json, junit or html", val);
+	return f;
+}
+
 /* Print a report; Markdown also goes to a GitHub job summary when there is one. */
 static void emit_report(const struct matrix *m, enum format f, bool strict)
 {
@@ -542,9 +551,7 @@ static int cmd_compare(int argc, char **argv)
 			strict = true;
 			break;
 		case OPT_FORMAT:
-			if (format_parse(optarg, &f))
-				usage_error("bad --format '%s': expected text, md, json, junit "
-					    "or html", optarg);
+			f = format_option(optarg);
 			break;
 		case OPT_BASELINE:
 			baseline = optarg;
@@ -734,9 +741,7 @@ static int cmd_gate(int argc, char **argv, const char *root)
 			strict = true;
 			break;
 		case OPT_FORMAT:
-			if (format_parse(optarg, &f))
-				usage_error("bad --format '%s': expected text, md, json, junit "
-					    "or html", optarg);
+			f = format_option(optarg);
 			break;
 		case OPT_STORE:
 			store = optarg;
