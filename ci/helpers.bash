@@ -39,7 +39,7 @@ assert_host_clean() {
 	local left
 	left=$(findmnt -rn -o TARGET | grep -E '^/tmp/krepro' || true)
 	[ -z "$left" ] || { echo "mounts left: $left" >&2; return 1; }
-	left=$(ls -d /tmp/krepro-host.* 2>/dev/null || true)
+	left=$(ls -d /tmp/krepro-host.* /tmp/krepro-loop-image.* /tmp/krepro-* 2>/dev/null || true)
 	[ -z "$left" ] || { echo "temp trees left: $left" >&2; return 1; }
 	left=$(pgrep -af qemu-system | grep -F "$BATS_TEST_TMPDIR" || true)
 	[ -z "$left" ] || { echo "qemu left: $left" >&2; return 1; }
