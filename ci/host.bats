@@ -68,3 +68,64 @@ load helpers
 	[ "$(json_get "$rj" '[(s["name"], s["outcome"]) for s in d["results"][0]["subtests"]]')" = "[('ext4_128.clean_deletes_old_tree', 'pass')]" ]
 	assert_host_clean
 }
+
+@test "tar_race reproduces the tar race and holds the directory lock on the host" {
+	requires root
+	kr run -k host -c tar_race -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	sub() { json_get "$rj" "[s for s in d['results'][0]['subtests'] if s['name'] == '$1'][0]$2"; }
+	[ "$(sub parallel_extractions_collide_on_placeholders '["racy"]')" = True ]
+	[ "$(sub parallel_extractions_collide_on_placeholders '["k"] > 0')" = True ]
+	[ "$(sub parallel_extractions_collide_on_placeholders '["race"]["first_hit_s"][0] is not None')" = True ]
+	[ "$(sub flock_serialised_extractions_are_exact '["outcome"]')" = pass ]
+	[ "$(sub flock_serialised_extractions_are_exact '["n"] > 0')" = True ]
+	[ "$(sub killed_extraction_leaves_mode_000_placeholders '["outcome"]')" = pass ]
+	[ "$(sub absolute_names_extraction_makes_no_placeholders '["outcome"]')" = pass ]
+	# Every replayed schedule gives its outcome on every round.
+	[ "$(json_get "$rj" 'sorted(set(s["k"] == s["n"] > 0 for s in d["results"][0]["subtests"] if s["name"].startswith("replay_")))')" = "[True]" ]
+	[[ "$output" == *"tar_race/parallel_extractions_collide_on_placeholders"*"reproduced "*"/"* ]]
+	[ -z "$(pgrep -x tar || true)" ]
+	assert_host_clean
+}
+
+@test "loop_image breaks readers of a rewritten image, and every protection holds, on the host" {
+	requires root
+	kr run -k host -c loop_image -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	sub() { json_get "$rj" "[s for s in d['results'][0]['subtests'] if s['name'] == '$1'][0]$2"; }
+	[ "$(sub rewrite_under_mount_breaks_readers '["outcome"]')" = pass ]
+	[ "$(sub rewrite_under_mount_breaks_readers '["k"] > 0')" = True ]
+	for m in immutable_image_refuses_root_writer read_only_bind_refuses_root_writer; do
+		[ "$(sub $m '["outcome"]')" = pass ]
+		[ "$(sub $m '["n"] > 0')" = True ]
+		[ "$(sub $m '["k"]')" -eq 0 ]
+	done
+	[ "$(sub dropped_dac_override_refuses_writer '["outcome"]')" = pass ]
+	[ "$(sub mode_0444_does_not_stop_root '["outcome"]')" = pass ]
+	[ "$(sub drop_caches_alone_keeps_readers_clean '["outcome"]')" = pass ]
+	[ -z "$(losetup -a)" ]
+	assert_host_clean
+}
+
+@test "killing krepro in the middle of loop_image leaves no loop device, mount or process" {
+	requires root
+	before=$(losetup -a | wc -l)
+	"$KREPRO" run -k host -c loop_image -o "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(losetup -a | wc -l)" -gt "$before" ] && break
+		sleep 0.2
+	done
+	[ "$(losetup -a | wc -l)" -gt "$before" ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for _ in $(seq 50); do
+		[ "$(losetup -a | wc -l)" -eq "$before" ] && [ -z "$(pgrep -f build/repro/loop_image || true)" ] && break
+		sleep 0.2
+	done
+	[ "$(losetup -a | wc -l)" -eq "$before" ]
+	[ -z "$(pgrep -f build/repro/loop_image || true)" ]
+	assert_host_clean
+}

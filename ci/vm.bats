@@ -87,3 +87,22 @@ PY
 	[ "$status" -eq 2 ]
 	[ "$output" = "krepro: cannot gate: baseline and candidate are both host" ]
 }
+
+@test "--until-confident re-runs an undecided race on every kernel, within its budget" {
+	requires root qemu
+	O="$BATS_TEST_TMPDIR/out"
+	kr run -k "$VM_KERNEL" -k host -c tar_race/parallel_extractions_collide_on_placeholders \
+		--seconds 3 --until-confident=1 -o "$O"
+	[ "$status" -eq 0 ]
+	runs=$(json_get "$O/run.json" 'sorted(set(r["subtests"][0]["runs"] for r in d["results"]))')
+	undecided=$("$KREPRO" compare --format json "$O" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(any(c["change"] == "inconclusive" for r in d["rows"] for c in r["cells"]))')
+	if [[ "$output" == *"inconclusive; more runs (1 of at most 1)"* ]]; then
+		# One more run of both kernels, and then the budget is spent.
+		[ "$runs" = "[2]" ]
+	else
+		# Decided (or equal) after the first runs: nothing re-ran.
+		[ "$runs" = "[1]" ]
+		[ "$undecided" = False ]
+	fi
+	assert_host_clean
+}
