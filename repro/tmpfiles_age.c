@@ -461,51 +461,42 @@ TEST_F(tmpfiles, statx_birth_time_as_expected)
 }
 
 /*
+ * Clean with one line type and age 30d, then expect the tree's old empty
+ * directories gone (reproduced only where there is no birth time).  A
+ * macro, so that the assertions stay in the test body.
+ */
+#define EXPECT_CLEAN_DELETES_OLD_TREE(type) do {				\
+	int ret = clean_with(self->conf, (type), self->fs, AGE_INCIDENT, NULL);	\
+	bool survived;								\
+										\
+	ASSERT_CLEAN_RAN(ret);							\
+	survived = proc_survived(self->tree);					\
+	TH_LOG("%c line, 30d, on %s: installroot/proc %s", (type),		\
+	       variant->label, fate(survived));					\
+	EXPECT_FALSE(survived)							\
+		TH_LOG("installroot/proc survived a %c-line clean on %s: "	\
+		       "not reproduced", (type), variant->label);		\
+} while (0)
+
+/*
  * Validate that a clean with age 30d deletes the old empty directories of
  * a fresh tree (reproduced only where there is no birth time).
  */
 TEST_F(tmpfiles, clean_deletes_old_tree)
 {
-	int ret = clean_with(self->conf, 'q', self->fs, AGE_INCIDENT, NULL);
-	bool survived;
-
-	ASSERT_CLEAN_RAN(ret);
-	survived = proc_survived(self->tree);
-	TH_LOG("q line, 30d, on %s: installroot/proc %s", variant->label,
-	       fate(survived));
-	EXPECT_FALSE(survived)
-		TH_LOG("installroot/proc survived the clean on %s: not reproduced",
-		       variant->label);
+	EXPECT_CLEAN_DELETES_OLD_TREE('q');
 }
 
 /* Validate that a "d" line with age 30d ages the old tree out as the "q" line does. */
 TEST_F(tmpfiles, d_line_deletes_old_tree)
 {
-	int ret = clean_with(self->conf, 'd', self->fs, AGE_INCIDENT, NULL);
-	bool survived;
-
-	ASSERT_CLEAN_RAN(ret);
-	survived = proc_survived(self->tree);
-	TH_LOG("d line, 30d, on %s: installroot/proc %s", variant->label,
-	       fate(survived));
-	EXPECT_FALSE(survived)
-		TH_LOG("installroot/proc survived a d-line clean on %s: not reproduced",
-		       variant->label);
+	EXPECT_CLEAN_DELETES_OLD_TREE('d');
 }
 
 /* Validate that an "e" line with age 30d ages the old tree out as the "q" line does. */
 TEST_F(tmpfiles, e_line_deletes_old_tree)
 {
-	int ret = clean_with(self->conf, 'e', self->fs, AGE_INCIDENT, NULL);
-	bool survived;
-
-	ASSERT_CLEAN_RAN(ret);
-	survived = proc_survived(self->tree);
-	TH_LOG("e line, 30d, on %s: installroot/proc %s", variant->label,
-	       fate(survived));
-	EXPECT_FALSE(survived)
-		TH_LOG("installroot/proc survived an e-line clean on %s: not reproduced",
-		       variant->label);
+	EXPECT_CLEAN_DELETES_OLD_TREE('e');
 }
 
 /* Validate that a directory held with flock(LOCK_EX) survives a clean. */
