@@ -29,12 +29,23 @@ load helpers
 	assert_host_clean
 }
 
-@test "random bytes as a kernel end in exit 3: it did not boot" {
+@test "random bytes as a kernel are refused as bad input: exit 2, one line, nothing written" {
 	requires root qemu
 	head -c 65536 /dev/urandom > "$BATS_TEST_TMPDIR/random.img"
 	kr run -k "file:$BATS_TEST_TMPDIR/random.img" -c ovl_whiteout -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 2 ]
+	[ "$output" = "krepro: cannot use kernel file:$BATS_TEST_TMPDIR/random.img: $BATS_TEST_TMPDIR/random.img is not a bootable x86 kernel image (no boot protocol header)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/out" ]
+}
+
+@test "a truncated kernel image ends in exit 3 after a retry: it did not boot" {
+	requires root qemu
+	kr run -k "$VM_KERNEL" -c ovl_whiteout -o "$BATS_TEST_TMPDIR/warm"
+	image=$(ls "${KREPRO_CACHE:-/var/cache/krepro}/kernels/debian/${VM_KERNEL#debian:}/tree/boot/vmlinuz-"*)
+	head -c 2000000 "$image" > "$BATS_TEST_TMPDIR/cut.img"
+	kr run -k "file:$BATS_TEST_TMPDIR/cut.img" -c ovl_whiteout -o "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"krepro: file:$BATS_TEST_TMPDIR/random.img ovl_whiteout: kernel file:$BATS_TEST_TMPDIR/random.img did not boot to the case"*"(after 2 attempts)"* ]]
+	[[ "$output" == *"krepro: file:$BATS_TEST_TMPDIR/cut.img ovl_whiteout: kernel file:$BATS_TEST_TMPDIR/cut.img did not boot to the case"*"(after 2 attempts)"* ]]
 	[ "$(json_get "$BATS_TEST_TMPDIR/out/run.json" 'd["results"][0]["attempts"]')" -eq 2 ]
 	assert_host_clean
 }

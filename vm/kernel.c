@@ -261,11 +261,29 @@ static void prepare_debian(struct kernel *k, const char *cache)
 	free(lockpath);
 }
 
+/* An x86 boot image carries "HdrS" at 0x202 (the boot protocol header). */
+static bool has_boot_header(const char *path)
+{
+	char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = pread(fd, magic, sizeof(magic), 0x202) == sizeof(magic) &&
+	     !memcmp(magic, "HdrS", 4);
+	close(fd);
+	return ok;
+}
+
 static void prepare_file(struct kernel *k)
 {
 	if (!is_file(k->image))
 		die(EXIT_USAGE, "cannot use kernel %s: %s: %s", k->spec, k->image,
 		    access(k->image, F_OK) ? strerror(errno) : "not a regular file");
+	if (!has_boot_header(k->image))
+		die(EXIT_USAGE, "cannot use kernel %s: %s is not a bootable x86 kernel "
+		    "image (no boot protocol header)", k->spec, k->image);
 	if (k->moddir) {
 		char *dep = xasprintf("%s/modules.dep", k->moddir);
 
