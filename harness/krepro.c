@@ -157,6 +157,11 @@ static int cmd_list(int argc, char **argv, const char *root)
 			json_kv_str(&b, false, "fix", c->fix);
 			json_kv_bool(&b, false, "default", c->is_default);
 			json_kv_int(&b, false, "timeout", c->timeout);
+			if (c->budget_rounds) {
+				json_key(&b, false, "budget");
+				buf_printf(&b, "{\"rounds\":%d,\"seconds\":%d}",
+					   c->budget_rounds, c->budget_seconds);
+			}
 			json_key(&b, false, "subtests");
 			buf_puts(&b, "[");
 			for (j = 0; j < c->nsubs; j++) {
@@ -178,6 +183,9 @@ static int cmd_list(int argc, char **argv, const char *root)
 
 		printf("%s%s - %s\n", c->name, c->is_default ? "" : " (not run by default)",
 		       c->title ? c->title : "");
+		if (c->budget_rounds)
+			printf("  (racy: each race runs %d rounds or %d s, whichever ends first)\n",
+			       c->budget_rounds, c->budget_seconds);
 		for (j = 0; j < c->nsubs; j++)
 			printf("  %-50s %s\n", c->subs[j].name, kind_name(c->subs[j].kind));
 	}

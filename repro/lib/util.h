@@ -66,7 +66,7 @@ int krepro_write_file(const char *path, const char *text);
  * The budget comes from KREPRO_ROUNDS and KREPRO_SECONDS (set by the
  * harness from the case declaration or -n) or the reproducer's defaults.
  */
-#define KREPRO_RACE_MAX_COUNTERS 12
+#define KREPRO_RACE_MAX_COUNTERS 16	/* as many as the harness keeps */
 
 struct krepro_race {
 	unsigned long rounds;		/* budget */
