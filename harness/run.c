@@ -1107,6 +1107,9 @@ int run_pairs(struct run_opts *o)
 
 	write_run_json(o, started, time(NULL), interrupted);
 	print_table(o);
+	if (o->negative)
+		printf("\nnegative control (--negative): protections were removed; every "
+		       "mitigation, regression\nand control subtest is expected to fail here\n");
 	for (i = 0; i < o->npairs; i++) {
 		enum outcome out = o->pairs[i].outcome;
 
