@@ -54,7 +54,7 @@ $(B)/krepro: harness/krepro.c $(HARNESS_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iharness -Ivm -o $@ harness/krepro.c $(HARNESS_SRCS) -lm
 
-$(B)/tests/%: harness/tests/%.c $(HARNESS_SRCS) $(HARNESS_HDRS)
+$(B)/tests/%: harness/tests/%.c harness/tests/check.h $(HARNESS_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iharness -Ivm -o $@ $< $(HARNESS_SRCS) -lm
 

@@ -1006,6 +1006,20 @@ static void note_race(const struct shared *sh, const struct race_result *res)
 }
 
 /*
+ * Start the readers and require them clean before anything writes.  A
+ * macro, so that the assertions stay in the test body.
+ */
+#define ASSERT_READERS_CLEAN_AT_START() do {					\
+	unsigned long dirty;							\
+	int warm = readers_warm_up(self, &dirty);				\
+										\
+	ASSERT_EQ(0, warm) TH_LOG("the readers did not get going: %s",		\
+				  strerror(-warm));				\
+	ASSERT_EQ(0UL, dirty) TH_LOG("readers met %lu anomalies before any "	\
+				     "write: the set-up is broken", dirty);	\
+} while (0)
+
+/*
  * Validate that truncating and rewriting the mounted image while caches are
  * dropped makes programs on it crash or fail and reads return wrong data
  * (reproduced when any reader meets any anomaly).
@@ -1014,14 +1028,8 @@ TEST_F_TIMEOUT(loop_image, rewrite_under_mount_breaks_readers, 600)
 {
 	struct race_result res;
 	struct krepro_race r;
-	unsigned long dirty;
-	int ret;
 
-	ret = readers_warm_up(self, &dirty);
-	ASSERT_EQ(0, ret) TH_LOG("the readers did not get going: %s", strerror(-ret));
-	ASSERT_EQ(0UL, dirty) TH_LOG("readers met %lu anomalies before any write: the "
-				   "set-up is broken", dirty);
-
+	ASSERT_READERS_CLEAN_AT_START();
 	krepro_race_start(&r, DEF_ROUNDS, DEF_SECONDS);
 	race(self, &r, WRITER_REWRITE, 0, &res);
 	stop_readers(self);
@@ -1044,13 +1052,8 @@ TEST_F_TIMEOUT(loop_image, drop_caches_alone_keeps_readers_clean, 600)
 {
 	struct race_result res;
 	struct krepro_race r;
-	unsigned long dirty;
-	int ret;
 
-	ret = readers_warm_up(self, &dirty);
-	ASSERT_EQ(0, ret) TH_LOG("the readers did not get going: %s", strerror(-ret));
-	ASSERT_EQ(0UL, dirty);
-
+	ASSERT_READERS_CLEAN_AT_START();
 	krepro_race_start(&r, DEF_ROUNDS, DEF_SECONDS);
 	if (r.seconds > CONTROL_SECONDS)
 		r.seconds = CONTROL_SECONDS;
@@ -1070,11 +1073,8 @@ TEST_F_TIMEOUT(loop_image, drop_caches_alone_keeps_readers_clean, 600)
 #define ASSERT_MITIGATION_HOLDS(refusal, what) do {				\
 	struct race_result res;							\
 	struct krepro_race r;							\
-	unsigned long dirty;							\
-	int ret = readers_warm_up(self, &dirty);				\
-	ASSERT_EQ(0, ret) TH_LOG("the readers did not get going: %s",		\
-				 strerror(-ret));				\
-	ASSERT_EQ(0UL, dirty);							\
+										\
+	ASSERT_READERS_CLEAN_AT_START();					\
 	krepro_race_start(&r, DEF_ROUNDS, DEF_SECONDS);				\
 	race(self, &r, WRITER_REWRITE, (refusal), &res);			\
 	stop_readers(self);							\

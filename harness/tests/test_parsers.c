@@ -13,17 +13,8 @@
 #include "ktap.h"
 #include "run.h"
 #include "util.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		printf("not ok %s:%d: %s\n", __FILE__, __LINE__, #cond);\
-	}								\
-} while (0)
 
 static void test_ktap(void)
 {
@@ -322,6 +313,5 @@ int main(void)
 	test_stats();
 	test_cpio();
 	test_image_modules();
-	printf("unit: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }

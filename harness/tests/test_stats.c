@@ -13,17 +13,8 @@
 #include "json.h"
 #include "stats.h"
 #include "util.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		printf("not ok %s:%d: %s\n", __FILE__, __LINE__, #cond);\
-	}								\
-} while (0)
 
 /* |got - want| within tol, relative to want (absolute near 0). */
 static bool near(double got, double want, double tol)
@@ -364,6 +355,5 @@ int main(void)
 	test_wilson();
 	test_fisher();
 	test_runs_to_decide();
-	printf("unit: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_report();
 }
