@@ -25,7 +25,7 @@ KSFT_DIR   := $(B)/include
 KSFT_HDRS  := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
 HARNESS_SRCS := $(filter-out harness/krepro.c,$(wildcard harness/*.c)) $(wildcard vm/*.c)
-HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard vm/*.h)
+HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard vm/*.h) $(wildcard lib/*.h)
 UNIT_SRCS    := $(wildcard harness/tests/test_*.c)
 UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
@@ -46,17 +46,17 @@ $(KSFT_HDRS) &:
 		$$top/tools/testing/selftests/kselftest.h
 	@touch $(KSFT_HDRS)
 
-$(B)/repro/%: repro/%.c $(REPRO_LIB) repro/lib/util.h $(KSFT_HDRS)
+$(B)/repro/%: repro/%.c $(REPRO_LIB) repro/lib/util.h lib/wire.h $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -o $@ $< $(REPRO_LIB) -lcap
+	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
 
 $(B)/krepro: harness/krepro.c $(HARNESS_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -o $@ harness/krepro.c $(HARNESS_SRCS) -lm
+	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(HARNESS_SRCS) -lm
 
 $(B)/tests/%: harness/tests/%.c harness/tests/check.h $(HARNESS_SRCS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -o $@ $< $(HARNESS_SRCS) -lm
+	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(HARNESS_SRCS) -lm
 
 # Every default case on the default kernels, then their comparison (the
 # older kernel is the baseline).  The exit status is the worse of the two.

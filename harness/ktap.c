@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ktap.h"
+#include "wire.h"
 #include "util.h"
 
 static bool parse_result(char *line, struct ktap_test *t)
@@ -120,7 +121,8 @@ void ktap_free(struct ktap *k)
 	memset(k, 0, sizeof(*k));
 }
 
-#define STATS_TAG "# krepro-stats:"
+#define STATS_TAG "# " WIRE_STATS_TAG
+#define SETUP_FAILED_TAG "# " WIRE_SETUP_FAILED_TAG
 
 static int stats_number(const char *val, bool allow_none, double *out)
 {
@@ -215,6 +217,19 @@ int ktap_stats_parse(const char *diag, struct ktap_stats *st, char **why)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+char *ktap_setup_failed(const char *diag)
+{
+	const char *line;
+
+	for (line = diag; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (str_starts(line, SETUP_FAILED_TAG)) {
+			line += strlen(SETUP_FAILED_TAG);
+			line += strspn(line, " ");
+			return strndup(line, strcspn(line, "\n"));
+		}
+	return NULL;
 }
 
 void ktap_stats_free(struct ktap_stats *st)

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "wire.h"
+
 enum ktap_result { KTAP_OK, KTAP_NOT_OK, KTAP_SKIP, KTAP_XFAIL };
 
 struct ktap_test {
@@ -27,7 +29,7 @@ struct ktap {
  *   # krepro-stats: k=K n=N elapsed_ms=E first_hit_ms=F|none
  *     budget_rounds=R budget_ms=B stop=rounds|time [NAME=COUNT]...
  */
-#define KTAP_STATS_MAX_COUNTS 16
+#define KTAP_STATS_MAX_COUNTS WIRE_MAX_COUNTERS
 struct ktap_stats {
 	long k, n;
 	double elapsed_s;
@@ -47,6 +49,12 @@ struct ktap_stats {
  */
 int ktap_stats_parse(const char *diag, struct ktap_stats *st, char **why);
 void ktap_stats_free(struct ktap_stats *st);
+
+/*
+ * The reason a subtest's set-up failed (docs/setup-failed.md), from its
+ * first "# krepro-setup-failed: REASON" line; malloc'd, or NULL.
+ */
+char *ktap_setup_failed(const char *diag);
 
 /* Parse kselftest KTAP output.  Never fails; unknown lines are ignored. */
 void ktap_parse(const char *text, struct ktap *k);

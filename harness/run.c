@@ -180,6 +180,15 @@ static void fold_ktap(struct pair *p, const char *text, int rc)
 			free(why);
 			continue;
 		}
+		why = ktap_setup_failed(t->diag);
+		if (why) {
+			char *reason = xasprintf("set-up failed: %s", why);
+
+			sub_fold(s, OUT_ERROR, reason, t->diag, NULL);
+			free(reason);
+			free(why);
+			continue;
+		}
 		ret = ktap_stats_parse(t->diag, &st, &why);
 		if (ret == -EINVAL) {
 			sub_fold(s, OUT_ERROR, why, t->diag, NULL);

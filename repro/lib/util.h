@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "wire.h"
+
 /* Make the calling process's mount tree private to a fresh namespace. */
 int krepro_private_mount_ns(void);
 
@@ -66,7 +68,7 @@ int krepro_write_file(const char *path, const char *text);
  * The budget comes from KREPRO_ROUNDS and KREPRO_SECONDS (set by the
  * harness from the case declaration or -n) or the reproducer's defaults.
  */
-#define KREPRO_RACE_MAX_COUNTERS 16	/* as many as the harness keeps */
+#define KREPRO_RACE_MAX_COUNTERS WIRE_MAX_COUNTERS
 
 struct krepro_race {
 	unsigned long rounds;		/* budget */
@@ -95,5 +97,26 @@ double krepro_now(void);
  * property it depends on, so it must FAIL.  Proves the test can fail.
  */
 bool krepro_negative(void);
+
+/*
+ * Set-up failed (docs/setup-failed.md): a step before the mechanism was
+ * tried did not work, so the subtest says nothing about the kernel's
+ * behaviour.  The harness reports it as `error` with this reason, never
+ * as fail or not-reproduced.  For test bodies and FIXTURE_SETUP (it needs
+ * _metadata); it ends the test the way a failed ASSERT does.  Written to
+ * stderr, unbuffered, like TH_LOG, so it precedes the result line.
+ */
+#define KREPRO_SETUP_ASSERT(cond, fmt, ...) do {				\
+	if (!(cond)) {								\
+		fprintf(stderr, "# " WIRE_SETUP_FAILED_TAG " " fmt "\n",	\
+			##__VA_ARGS__);						\
+		_metadata->exit_code = KSFT_FAIL;				\
+		__bail(1, _metadata);						\
+	}									\
+} while (0)
+
+/* The common form: a helper that returned 0 or -errno. */
+#define KREPRO_SETUP_OK(ret, what) \
+	KREPRO_SETUP_ASSERT((ret) == 0, "cannot %s: %s", what, strerror(-(ret)))
 
 #endif
