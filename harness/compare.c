@@ -26,6 +26,7 @@ static const char *const change_names[CH_COUNT] = {
 	[CH_BEHAVIOUR] = "behaviour-change", [CH_INCONCLUSIVE] = "inconclusive",
 	[CH_NEW] = "new", [CH_MISSING] = "missing", [CH_ERROR] = "error",
 	[CH_UNCOMPARABLE] = "not-comparable", [CH_BASELINE] = "baseline",
+	[CH_BASELINE_CRASH] = "baseline-crash", [CH_SKIPPED] = "skipped",
 };
 
 const char *change_name(enum change c)
@@ -57,10 +58,22 @@ static bool is_hazard(enum kind k)
 static int severity(enum outcome o)
 {
 	static const int rank[OUT_COUNT] = {
-		[OUT_SKIP] = 0, [OUT_PASS] = 1, [OUT_FAIL] = 1, [OUT_INFRA] = 3,
-		[OUT_ERROR] = 4, [OUT_TIMEOUT] = 5, [OUT_CRASH] = 6,
+		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_PASS] = 1, [OUT_FAIL] = 1,
+		[OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5, [OUT_CRASH] = 6,
 	};
 	return rank[o];
+}
+
+/* The subtest never started: any outcome of another run says more. */
+static bool not_started(enum outcome o)
+{
+	return o == OUT_SKIP || o == OUT_NOTRUN;
+}
+
+/* Nothing to compare: the subtest did not run to a verdict here. */
+static bool is_absent(enum outcome o)
+{
+	return o == OUT_SKIP || o == OUT_INFRA || o == OUT_NOTRUN;
 }
 
 /* ---- loading ---- */
@@ -233,7 +246,7 @@ static void cell_add(struct cmp_cell *c, enum kind kind, const struct jval *js,
 		bool bad = is_hazard(kind) ? c->runs_hit == 0 : c->runs_hit > 0;
 
 		c->outcome = bad ? OUT_FAIL : OUT_PASS;
-	} else if (o != OUT_SKIP && (c->outcome == OUT_SKIP ||
+	} else if (!not_started(o) && (not_started(c->outcome) ||
 				     severity(o) > severity(c->outcome))) {
 		c->outcome = o;
 	}
@@ -553,13 +566,18 @@ static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
 					    c->reason ? c->reason : c->detail ? c->detail : ""));
 		return;
 	}
-	if (b->outcome == OUT_CRASH && c->outcome != OUT_SKIP) {
-		set(ch, CH_FIXED, xstrdup("the baseline crashed, this kernel did not"));
+	if (b->outcome == OUT_CRASH) {
+		/* Not "fixed": the baseline gave no verdict to compare with. */
+		set(ch, CH_BASELINE_CRASH, xstrdup("the baseline crashed; no comparison"));
 		return;
 	}
-	if (is_bad(b->outcome) || b->outcome == OUT_SKIP || b->outcome == OUT_INFRA ||
-	    c->outcome == OUT_SKIP || c->outcome == OUT_INFRA) {
-		const struct cmp_cell *why = c->outcome == OUT_SKIP || c->outcome == OUT_INFRA ? c : b;
+	if (b->outcome == OUT_PASS && c->outcome == OUT_SKIP) {
+		set(ch, CH_SKIPPED, xasprintf("passed on the baseline, skipped here%s%s",
+					      c->reason ? ": " : "", c->reason ? c->reason : ""));
+		return;
+	}
+	if (is_bad(b->outcome) || is_absent(b->outcome) || is_absent(c->outcome)) {
+		const struct cmp_cell *why = is_absent(c->outcome) ? c : b;
 
 		if (b->outcome == c->outcome)
 			set(ch, CH_SAME, xasprintf("%s on both", outcome_name(c->outcome)));
@@ -651,7 +669,10 @@ void matrix_classify(struct matrix *m)
 				ch->more_runs = -1;
 				/* The baseline's own crash or error still counts. */
 				if (r->cells[j].present && r->cells[j].outcome == OUT_CRASH)
-					set(ch, CH_REGRESSION, xstrdup("crash on the baseline"));
+					set(ch, CH_BASELINE_CRASH, xasprintf(
+						"crash on the baseline%s%s", r->cells[j].detail ?
+						": " : "", r->cells[j].detail ?
+						r->cells[j].detail : ""));
 				else if (r->cells[j].present && is_bad(r->cells[j].outcome))
 					set(ch, CH_ERROR, xasprintf("%s on the baseline",
 						outcome_name(r->cells[j].outcome)));
@@ -679,9 +700,11 @@ int matrix_exit_code(const struct matrix *m, bool strict)
 {
 	if (m->counts[CH_REGRESSION] || m->counts[CH_ERROR])
 		return EXIT_FAILED;
+	if (m->counts[CH_SKIPPED] && !m->allow_skip)
+		return EXIT_FAILED;
 	if (strict && m->counts[CH_BEHAVIOUR])
 		return EXIT_FAILED;
-	if (m->any_infra)
+	if (m->any_infra || m->counts[CH_BASELINE_CRASH])
 		return EXIT_INFRA;
 	return EXIT_OK;
 }

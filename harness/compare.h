@@ -9,7 +9,7 @@
 
 /* The run.json schema this krepro writes and the majors it reads. */
 #define RUN_SCHEMA		"krepro-run"
-#define RUN_SCHEMA_VERSION	"1.1"
+#define RUN_SCHEMA_VERSION	"1.2"
 #define RUN_SCHEMA_MAJOR	1
 
 /* One kernel, identified across run directories by spec + image hash. */
@@ -35,7 +35,7 @@ struct cmp_cell {
 
 enum change { CH_SAME, CH_REGRESSION, CH_FIXED, CH_BEHAVIOUR, CH_INCONCLUSIVE,
 	      CH_NEW, CH_MISSING, CH_ERROR, CH_UNCOMPARABLE, CH_BASELINE,
-	      CH_COUNT };
+	      CH_BASELINE_CRASH, CH_SKIPPED, CH_COUNT };
 
 struct cmp_change {
 	enum change what;
@@ -59,6 +59,7 @@ struct matrix {
 	int baseline;
 	int counts[CH_COUNT];
 	bool any_infra;
+	bool allow_skip;	/* a skip where the baseline passed is no failure */
 };
 
 const char *change_name(enum change c);
@@ -76,7 +77,11 @@ void matrix_keep_cases(struct matrix *m, char **cases, int ncases);
 /* Pick the baseline column by spec (NULL: the oldest kernel); -1 if unknown. */
 int matrix_set_baseline(struct matrix *m, const char *spec);
 void matrix_classify(struct matrix *m);
-/* 0 when nothing fails, 1 on a regression (or a behaviour change when strict), 3 on infra. */
+/*
+ * 0 when nothing fails; 1 on a regression, an error, a skip where the
+ * baseline passed (unless allow_skip) or a behaviour change when strict;
+ * 3 on infra or a crash on the baseline (nothing to compare against).
+ */
 int matrix_exit_code(const struct matrix *m, bool strict);
 /* Does any subtest of this case still need runs to decide a change? */
 bool matrix_case_undecided(const struct matrix *m, const char *kase);

@@ -65,6 +65,24 @@ named:
 	return true;
 }
 
+/* "#  RUN           fixture.test ..." -> "test" (malloc'd), or NULL. */
+static char *run_line_test(const char *line)
+{
+	const char *p = line + 1, *dot;
+	size_t n;
+
+	p += strspn(p, " ");
+	if (!str_starts(p, "RUN "))
+		return NULL;
+	p += 4;
+	p += strspn(p, " ");
+	n = strcspn(p, " ");
+	dot = memchr(p, '.', n);
+	if (dot)
+		return strndup(dot + 1, n - (dot + 1 - p));
+	return strndup(p, n);
+}
+
 void ktap_parse(const char *text, struct ktap *k)
 {
 	char *copy = xstrdup(text), *line, *next;
@@ -84,9 +102,17 @@ void ktap_parse(const char *text, struct ktap *k)
 		} else if (str_starts(line, "1..")) {
 			k->plan = atoi(line + 3);
 		} else if (line[0] == '#') {
+			char *started = run_line_test(line);
+
+			if (started) {
+				free(k->running);
+				k->running = started;
+			}
 			buf_puts(&diag, line);
 			buf_puts(&diag, "\n");
 		} else if (parse_result(line, &t)) {
+			free(k->running);
+			k->running = NULL;
 			t.diag = diag.data ? diag.data : xstrdup("");
 			diag = (struct buf){ 0 };
 			k->tests = xrealloc(k->tests, sizeof(t) * (k->n + 1));
@@ -118,6 +144,7 @@ void ktap_free(struct ktap *k)
 		free(k->tests[i].diag);
 	}
 	free(k->tests);
+	free(k->running);
 	memset(k, 0, sizeof(*k));
 }
 

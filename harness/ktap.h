@@ -22,6 +22,13 @@ struct ktap {
 	bool has_version;
 	struct ktap_test *tests;
 	int n;
+	/*
+	 * The test that was running when the output stopped: its
+	 * "#  RUN fixture.test ..." line has no result line after it
+	 * (a panic or a kill in the middle).  The part after the fixture, or
+	 * NULL when every started test reported.
+	 */
+	char *running;
 };
 
 /*

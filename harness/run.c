@@ -27,11 +27,13 @@
 #include "qemu.h"
 #include "run.h"
 #include "util.h"
+#include "evidence.h"
+#include "wire.h"
 
 static const char *const outcome_names[OUT_COUNT] = {
 	[OUT_PASS] = "pass", [OUT_FAIL] = "fail", [OUT_SKIP] = "skip",
 	[OUT_ERROR] = "error", [OUT_CRASH] = "crash", [OUT_TIMEOUT] = "timeout",
-	[OUT_INFRA] = "infra",
+	[OUT_INFRA] = "infra", [OUT_NOTRUN] = "not-run",
 };
 
 const char *outcome_name(enum outcome o)
@@ -57,8 +59,8 @@ const char *outcome_label(enum outcome o, enum kind k)
 static int severity(enum outcome o)
 {
 	static const int rank[OUT_COUNT] = {
-		[OUT_SKIP] = 0, [OUT_PASS] = 1, [OUT_FAIL] = 1, [OUT_INFRA] = 3,
-		[OUT_ERROR] = 4, [OUT_TIMEOUT] = 5, [OUT_CRASH] = 6,
+		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_PASS] = 1, [OUT_FAIL] = 1,
+		[OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5, [OUT_CRASH] = 6,
 	};
 	return rank[o];
 }
@@ -71,6 +73,19 @@ static void on_signal(int sig)
 }
 
 /* ---- folding one run's outcomes into the pair ---- */
+
+/*
+ * The kselftest harness's -t matches a test's own name; a variant
+ * fixture's subtest VARIANT.TEST is selected by TEST (every variant runs
+ * it; only the selected one is reported).
+ */
+static const char *harness_test_name(const char *sub)
+{
+	const char *dot = strrchr(sub, '.');
+
+	return dot ? dot + 1 : sub;
+}
+
 
 static struct sub_result *sub_get(struct pair *p, const char *name)
 {
@@ -134,9 +149,9 @@ static void sub_fold(struct sub_result *s, enum outcome o, const char *reason,
 		bad = kind_is_hazard(s->kind) ? s->runs_hit == 0 : s->runs_hit > 0;
 		if (unset || severity(s->outcome) <= severity(OUT_PASS))
 			s->outcome = bad ? OUT_FAIL : OUT_PASS;
-	} else if (o == OUT_SKIP) {
+	} else if (o == OUT_SKIP || o == OUT_NOTRUN) {
 		if (unset)
-			s->outcome = OUT_SKIP;
+			s->outcome = o;
 	} else if (unset || severity(o) > severity(s->outcome)) {
 		s->outcome = o;
 	}
@@ -158,63 +173,93 @@ static void fold_all(struct pair *p, enum outcome o, const char *reason)
 		sub_fold(&p->subs[i], o, reason, NULL, NULL);
 }
 
-/* Per-subtest outcomes from the reproducer's KTAP. */
-static void fold_ktap(struct pair *p, const char *text, int rc)
+/* The declared subtest a KTAP test line names, or NULL. */
+static struct sub_result *sub_of_test(struct pair *p, const struct ktap_test *t)
+{
+	for (int i = 0; i < p->nsubs; i++)
+		if (!strcmp(p->subs[i].name, t->name) || !strcmp(p->subs[i].name, t->full))
+			return &p->subs[i];
+	return NULL;
+}
+
+/* One reported subtest's outcome, from its result line and diagnostics. */
+static void fold_test(struct sub_result *s, const struct ktap_test *t)
+{
+	struct ktap_stats st;
+	char *why = ktap_setup_failed(t->diag);
+	int ret;
+
+	if (why) {
+		char *reason = xasprintf("set-up failed: %s", why);
+
+		sub_fold(s, OUT_ERROR, reason, t->diag, NULL);
+		free(reason);
+		free(why);
+		return;
+	}
+	ret = ktap_stats_parse(t->diag, &st, &why);
+	if (ret == -EINVAL) {
+		sub_fold(s, OUT_ERROR, why, t->diag, NULL);
+		free(why);
+		return;
+	}
+	switch (t->result) {
+	case KTAP_OK:
+		sub_fold(s, OUT_PASS, t->reason, t->diag, ret ? NULL : &st);
+		break;
+	case KTAP_NOT_OK:
+	case KTAP_XFAIL:
+		sub_fold(s, OUT_FAIL, t->reason, t->diag, ret ? NULL : &st);
+		break;
+	case KTAP_SKIP:
+		sub_fold(s, OUT_SKIP, t->reason, t->diag, NULL);
+		break;
+	}
+	if (!ret)
+		ktap_stats_free(&st);
+}
+
+/*
+ * Per-subtest outcomes from the reproducer's KTAP.  stopped is OUT_COUNT
+ * when the case ran to its end: a subtest without a result line is then
+ * an error.  Otherwise the case was stopped (crash, timeout, VM gone):
+ * the subtest that was running gets stopped with why, the ones that never
+ * started are not-run, and the ones that reported keep their results.
+ */
+static void fold_ktap(struct pair *p, const char *text, int rc, enum outcome stopped,
+		      const char *why)
 {
 	struct ktap k;
-	struct ktap_stats st;
-	int i, ret;
+	int i;
 
 	ktap_parse(text, &k);
 	for (i = 0; i < p->nsubs; i++) {
 		struct sub_result *s = &p->subs[i];
 		struct ktap_test *t;
-		char *why;
 
 		if (!s->declared)
 			continue;
 		t = ktap_find(&k, s->name);
-		if (!t) {
-			why = xasprintf("no result line for %s (exit status %d)", s->name, rc);
-			sub_fold(s, OUT_ERROR, why, NULL, NULL);
-			free(why);
-			continue;
-		}
-		why = ktap_setup_failed(t->diag);
-		if (why) {
-			char *reason = xasprintf("set-up failed: %s", why);
+		if (t) {
+			fold_test(s, t);
+		} else if (stopped == OUT_COUNT) {
+			char *none = xasprintf("no result line for %s (exit status %d)",
+					       s->name, rc);
 
-			sub_fold(s, OUT_ERROR, reason, t->diag, NULL);
-			free(reason);
-			free(why);
-			continue;
+			sub_fold(s, OUT_ERROR, none, NULL, NULL);
+			free(none);
+		} else if (!k.running || !strcmp(s->name, k.running)) {
+			/* Running when it stopped (or nothing names one). */
+			sub_fold(s, stopped, why, NULL, NULL);
+		} else {
+			sub_fold(s, OUT_NOTRUN, "the case stopped before it started", NULL, NULL);
 		}
-		ret = ktap_stats_parse(t->diag, &st, &why);
-		if (ret == -EINVAL) {
-			sub_fold(s, OUT_ERROR, why, t->diag, NULL);
-			free(why);
-			continue;
-		}
-		switch (t->result) {
-		case KTAP_OK:
-			sub_fold(s, OUT_PASS, t->reason, t->diag, ret ? NULL : &st);
-			break;
-		case KTAP_NOT_OK:
-		case KTAP_XFAIL:
-			sub_fold(s, OUT_FAIL, t->reason, t->diag, ret ? NULL : &st);
-			break;
-		case KTAP_SKIP:
-			sub_fold(s, OUT_SKIP, t->reason, t->diag, NULL);
-			break;
-		}
-		if (!ret)
-			ktap_stats_free(&st);
 	}
 	/* A test the declaration does not name: the declaration is stale. */
 	for (i = 0; i < k.n; i++) {
 		struct sub_result *s;
 
-		if (p->only || sub_get(p, k.tests[i].name))
+		if (p->only || sub_of_test(p, &k.tests[i]))
 			continue;
 		p->subs = xrealloc(p->subs, sizeof(*p->subs) * (p->nsubs + 1));
 		s = &p->subs[p->nsubs++];
@@ -246,11 +291,67 @@ static char *last_line(const char *console)
 	return strndup(start, end - start);
 }
 
+/*
+ * The subtest that was running when the taint first gained a crash flag:
+ * the last one to report before that TAINT frame (NULL: none reported).
+ */
+static struct sub_result *taint_culprit(struct pair *p, const struct guest_report *g)
+{
+	struct sub_result *s = NULL;
+	size_t upto = strlen(g->ktap);
+	struct ktap k;
+	char *prefix;
+
+	for (int i = 0; i < g->ntaints; i++)
+		if (taint_crashed(g->taint_begin, g->taints[i].taint)) {
+			upto = g->taints[i].ktap_offset;
+			break;
+		}
+	prefix = strndup(g->ktap, upto);
+	ktap_parse(prefix, &k);
+	if (k.n)
+		s = sub_of_test(p, &k.tests[k.n - 1]);
+	ktap_free(&k);
+	free(prefix);
+	return s;
+}
+
+static void set_crash(struct pair *p, char *detail, char *excerpt)
+{
+	p->outcome = OUT_CRASH;
+	set_detail(p, detail);
+	free(p->excerpt);
+	p->excerpt = excerpt ? excerpt : xstrdup("");
+}
+
+/* The VM never reached the case: infrastructure, whatever the reason. */
+static void classify_no_case(struct pair *p, const struct guest_report *g,
+			     const char *console, bool timed_out)
+{
+	char *excerpt = console_crash_excerpt(console, 40);
+	char *last = last_line(console);
+
+	p->outcome = OUT_INFRA;
+	set_detail(p, xasprintf("kernel %s did not boot to the case%s%s%s%s",
+				p->kernel->spec,
+				timed_out ? " (timed out)" :
+				g->booted ? " (init ran, no BEGIN)" : "",
+				excerpt ? ": crashed during boot" : "",
+				*last ? "; console: " : "", last));
+	free(last);
+	free(p->excerpt);
+	p->excerpt = excerpt;
+}
+
+/*
+ * Crash evidence is the kernel's own: a panic that stopped the VM, or a
+ * crash flag (D, W, L, B, M) added to the taint while the case ran.  What
+ * the console says otherwise - a user program's fault report, text a test
+ * wrote to /dev/kmsg - is never a crash.
+ */
 void classify_vm(struct pair *p, const struct guest_report *g,
 		 const char *console, bool timed_out)
 {
-	char *excerpt = console_crash_excerpt(console, 40);
-
 	if (g->uname && *g->uname) {
 		free(p->uname);
 		p->uname = xstrdup(g->uname);
@@ -258,33 +359,15 @@ void classify_vm(struct pair *p, const struct guest_report *g,
 		p->version = xstrdup(g->version);
 	}
 	if (!g->begun) {
-		/* Never got to the case: infrastructure, whatever the reason. */
-		char *last = last_line(console);
-
-		p->outcome = OUT_INFRA;
-		set_detail(p, xasprintf("kernel %s did not boot to the case%s%s%s%s",
-					p->kernel->spec,
-					timed_out ? " (timed out)" :
-					g->booted ? " (init ran, no BEGIN)" : "",
-					excerpt ? ": crashed during boot" : "",
-					*last ? "; console: " : "", last));
-		free(last);
-		free(p->excerpt);
-		p->excerpt = excerpt;
+		classify_no_case(p, g, console, timed_out);
 		return;
 	}
 	p->taint_before = g->taint_begin;
 	p->taint_after = g->taint_end;
-	if (excerpt || (g->ended && g->taint_end != g->taint_begin)) {
-		p->outcome = OUT_CRASH;
-		set_detail(p, excerpt ? xasprintf("kernel crashed while %s ran",
-						  p->kase->name)
-				      : xasprintf("kernel taint changed from %ld to %ld "
-						  "while %s ran", g->taint_begin,
-						  g->taint_end, p->kase->name));
-		free(p->excerpt);
-		p->excerpt = excerpt ? excerpt : xstrdup("");
-		fold_all(p, OUT_CRASH, p->detail);
+	if (!g->ended && !timed_out && console_has_panic(console)) {
+		set_crash(p, xasprintf("kernel panic while %s ran", p->kase->name),
+			  console_crash_excerpt(console, 40));
+		fold_ktap(p, g->ktap, -1, OUT_CRASH, p->detail);
 		return;
 	}
 	if (!g->ended) {
@@ -293,15 +376,26 @@ void classify_vm(struct pair *p, const struct guest_report *g,
 						    p->kase->name, p->timeout)
 					: xasprintf("the VM stopped before %s ended",
 						    p->kase->name));
-		/* Subtests that reported before the stop keep their result. */
-		fold_ktap(p, g->ktap, -1);
-		for (int i = 0; i < p->nsubs; i++)
-			if (p->subs[i].outcome == OUT_ERROR && p->subs[i].n == 0)
-				p->subs[i].outcome = p->outcome;
+		fold_ktap(p, g->ktap, -1, p->outcome, p->detail);
 		return;
 	}
 	p->outcome = OUT_PASS;
-	fold_ktap(p, g->ktap, g->rc);
+	fold_ktap(p, g->ktap, g->rc, OUT_COUNT, NULL);
+	if (taint_crashed(g->taint_begin, g->taint_end)) {
+		struct sub_result *culprit = taint_culprit(p, g);
+		char *flags = taint_gained(g->taint_begin, g->taint_end);
+
+		set_crash(p, xasprintf("kernel taint %s gained while %s ran%s%s", flags,
+				       p->kase->name, culprit ? " subtest " : "",
+				       culprit ? culprit->name : ""),
+			  console_crash_excerpt(console, 40));
+		if (culprit)
+			sub_fold(culprit, OUT_CRASH, p->detail, NULL, NULL);
+		else
+			fold_all(p, OUT_CRASH, p->detail);
+		free(flags);
+		return;
+	}
 	if (*g->module_errors)
 		set_detail(p, xasprintf("module load: %s", rtrim(g->module_errors)));
 }
@@ -314,18 +408,6 @@ static char *pair_path(struct run_opts *o, struct pair *p, const char *ext)
 		return xasprintf("%s/%s/%s.%d.%s", o->outdir, p->kernel->label,
 				 p->kase->name, p->run_index + 1, ext);
 	return xasprintf("%s/%s/%s.%s", o->outdir, p->kernel->label, p->kase->name, ext);
-}
-
-/*
- * The kselftest harness's -t matches a test's own name; a variant
- * fixture's subtest VARIANT.TEST is selected by TEST (every variant runs
- * it; only the selected one is reported).
- */
-static const char *harness_test_name(const char *sub)
-{
-	const char *dot = strrchr(sub, '.');
-
-	return dot ? dot + 1 : sub;
 }
 
 static char *case_args(struct pair *p)
@@ -418,6 +500,30 @@ static int start_vm(struct run_opts *o, struct pair *p)
 	return 0;
 }
 
+#define ISOLATION_LINE "# krepro: cannot isolate: "
+
+/* In the sandbox's child: name the step that failed, then give up. */
+static void __attribute__((noreturn)) isolation_failed(const char *step, int err,
+							const char *hint)
+{
+	printf(ISOLATION_LINE "%s: %s%s%s\n", step, strerror(err), hint ? "; " : "",
+	       hint ? hint : "");
+	fflush(stdout);
+	_exit(WIRE_ISOLATION_FAILED);
+}
+
+/* "cannot isolate CASE on the host: STEP: ERRNO[; HINT]" from the child's line. */
+static char *isolation_failure(const struct pair *p, const char *text)
+{
+	const char *line = text ? strstr(text, ISOLATION_LINE) : NULL;
+
+	if (!line)
+		return xasprintf("cannot isolate %s on the host", p->kase->name);
+	line += strlen(ISOLATION_LINE);
+	return xasprintf("cannot isolate %s on the host: %.*s", p->kase->name,
+			 (int)strcspn(line, "\n"), line);
+}
+
 /*
  * Host mode: the reproducer runs as PID 1 of a new PID namespace with a
  * private mount namespace and a private tmpfs as TMPDIR, so killing it
@@ -472,20 +578,24 @@ static int start_host(struct run_opts *o, struct pair *p)
 		signal(SIGTERM, SIG_DFL);
 		dup2(out, 1);
 		dup2(out, 2);
-		if (unshare(CLONE_NEWNS | CLONE_NEWPID) ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-		    mount("krepro", tmpl, "tmpfs", 0, "mode=1777")) {
-			printf("# krepro: cannot isolate the case: %s\n", strerror(errno));
-			_exit(125);
-		}
+		if (unshare(CLONE_NEWNS | CLONE_NEWPID))
+			isolation_failed("unshare a mount and PID namespace", errno, NULL);
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			isolation_failed("make / private (mount --make-rprivate /)", errno,
+					 errno == EINVAL ? "/ is not a mount point (a chroot?); "
+					 "bind the root onto itself first: mount --bind DIR DIR, "
+					 "then chroot DIR" : NULL);
+		if (mount("krepro", tmpl, "tmpfs", 0, "mode=1777"))
+			isolation_failed("mount a private tmpfs on /tmp", errno, NULL);
 		init = fork();
 		if (init < 0)
-			_exit(125);
+			isolation_failed("fork the namespace's init", errno, NULL);
 		if (init == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			mount("proc", "/proc", "proc", 0, NULL);
+			if (mount("proc", "/proc", "proc", 0, NULL))
+				isolation_failed("mount /proc for the new PID namespace", errno, NULL);
 			if (chdir(tmpl))
-				_exit(125);
+				isolation_failed("enter the private /tmp", errno, NULL);
 			setenv("TMPDIR", tmpl, 1);
 			if (p->rounds) {
 				char v[32];
@@ -504,8 +614,7 @@ static int start_host(struct run_opts *o, struct pair *p)
 			}
 			argv[a] = NULL;
 			syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
-			printf("# krepro: cannot run %s: %s\n", binary, strerror(errno));
-			_exit(125);
+			isolation_failed("execute the reproducer", errno, NULL);
 		}
 		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
 			;
@@ -553,21 +662,23 @@ static void finish_host(struct pair *p, int status)
 		p->outcome = OUT_TIMEOUT;
 		set_detail(p, xasprintf("%s did not finish within %d s", p->kase->name,
 					p->timeout));
-		fold_ktap(p, text ? text : "", rc);
-		for (int i = 0; i < p->nsubs; i++)
-			if (p->subs[i].outcome == OUT_ERROR && p->subs[i].n == 0)
-				p->subs[i].outcome = OUT_TIMEOUT;
-	} else if (rc == 125) {
+		fold_ktap(p, text ? text : "", rc, OUT_TIMEOUT, p->detail);
+	} else if (rc == WIRE_ISOLATION_FAILED) {
 		p->outcome = OUT_INFRA;
-		set_detail(p, xasprintf("cannot isolate %s on the host", p->kase->name));
-	} else if (taint != p->taint_before) {
-		p->outcome = OUT_CRASH;
-		set_detail(p, xasprintf("kernel taint changed from %ld to %ld while "
-					"%s ran", p->taint_before, taint, p->kase->name));
-		fold_all(p, OUT_CRASH, p->detail);
+		set_detail(p, isolation_failure(p, text));
 	} else {
 		p->outcome = OUT_PASS;
-		fold_ktap(p, text ? text : "", rc);
+		fold_ktap(p, text ? text : "", rc, OUT_COUNT, NULL);
+		if (taint_crashed(p->taint_before, taint)) {
+			char *flags = taint_gained(p->taint_before, taint);
+
+			/* The live host has no per-subtest taint frames. */
+			set_crash(p, xasprintf("kernel taint %s gained while %s ran "
+					       "(host mode cannot place it on one subtest)",
+					       flags, p->kase->name), NULL);
+			fold_all(p, OUT_CRASH, p->detail);
+			free(flags);
+		}
 	}
 	free(text);
 }
@@ -594,7 +705,7 @@ static void finish_vm(struct pair *p)
 static void settle(struct pair *p)
 {
 	static const int rank[OUT_COUNT] = {
-		[OUT_PASS] = 0, [OUT_SKIP] = 0, [OUT_FAIL] = 1, [OUT_INFRA] = 2,
+		[OUT_PASS] = 0, [OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_FAIL] = 1, [OUT_INFRA] = 2,
 		[OUT_ERROR] = 3, [OUT_TIMEOUT] = 4, [OUT_CRASH] = 5,
 	};
 	enum outcome worst = p->nsubs ? OUT_PASS : p->outcome;

@@ -285,6 +285,12 @@ static void drain(int fd, struct buf *b)
 
 int run_cmd(char *const argv[], struct buf *out, struct buf *err, bool quiet)
 {
+	return run_cmd_in(NULL, argv, out, err, quiet);
+}
+
+int run_cmd_in(const char *cwd, char *const argv[], struct buf *out, struct buf *err,
+	       bool quiet)
+{
 	int opipe[2] = { -1, -1 }, epipe[2] = { -1, -1 }, status;
 	pid_t pid;
 
@@ -307,6 +313,9 @@ int run_cmd(char *const argv[], struct buf *out, struct buf *err, bool quiet)
 			dup2(epipe[1], 2);
 		else if (quiet)
 			dup2(null, 2);
+		/* Only the child moves: krepro's own directory never changes. */
+		if (cwd && chdir(cwd))
+			_exit(127);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -436,4 +445,19 @@ char *rtrim(char *s)
 bool str_starts(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
+}
+
+char *absolute_path(const char *path)
+{
+	char *cwd;
+	char *abs;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return xstrdup(path);
+	abs = xasprintf("%s/%s", cwd, path);
+	free(cwd);
+	return abs;
 }

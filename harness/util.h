@@ -54,6 +54,14 @@ bool is_dir(const char *path);
  * Returns the exit status (0..255), 128+signal, or -errno if it could not run.
  */
 int run_cmd(char *const argv[], struct buf *out, struct buf *err, bool quiet);
+/* The same with the child in directory cwd (NULL: krepro's own). */
+int run_cmd_in(const char *cwd, char *const argv[], struct buf *out, struct buf *err,
+	       bool quiet);
+/*
+ * A path the user gave, made absolute against the directory krepro was
+ * started in (nothing in krepro changes directory; this pins it anyway).
+ */
+char *absolute_path(const char *path);
 /* Search PATH for an executable; returns a malloc'd path or NULL. */
 char *which(const char *name);
 

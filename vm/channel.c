@@ -67,6 +67,10 @@ void channel_parse(const char *text, const char *marker, struct guest_report *r)
 		} else if (str_starts(f, "BEGIN ")) {
 			r->begun = true;
 			r->taint_begin = field_long(f, "taint=", -1);
+		} else if (str_starts(f, "TAINT ")) {
+			r->taints = xrealloc(r->taints, sizeof(*r->taints) * (r->ntaints + 1));
+			r->taints[r->ntaints].ktap_offset = ktap.len;
+			r->taints[r->ntaints++].taint = strtol(f + 6, NULL, 10);
 		} else if (str_starts(f, "END ")) {
 			r->ended = true;
 			r->rc = field_long(f, "rc=", -1);
@@ -89,46 +93,6 @@ void guest_report_free(struct guest_report *r)
 	free(r->version);
 	free(r->ktap);
 	free(r->module_errors);
+	free(r->taints);
 	memset(r, 0, sizeof(*r));
-}
-
-char *console_crash_excerpt(const char *console, int max_lines)
-{
-	static const char *const signs[] = {
-		"Kernel panic", "Oops:", "BUG:", "WARNING:", "general protection fault",
-		"Unable to handle kernel", "Call Trace:",
-	};
-	const char *first = NULL, *p;
-	unsigned int i;
-	struct buf b = { 0 };
-	int lines = 0;
-
-	for (i = 0; i < sizeof(signs) / sizeof(signs[0]); i++) {
-		p = strstr(console, signs[i]);
-		if (p && (!first || p < first))
-			first = p;
-	}
-	if (!first)
-		return NULL;
-	while (first > console && first[-1] != '\n')
-		first--;
-	for (p = first; *p && lines < max_lines; lines++) {
-		size_t n = strcspn(p, "\n");
-
-		buf_add(&b, p, n);
-		buf_puts(&b, "\n");
-		p += n;
-		if (*p)
-			p++;
-	}
-	/* The serial console ends lines with \r\n. */
-	{
-		char *s, *d;
-
-		for (s = d = b.data; *s; s++)
-			if (*s != '\r')
-				*d++ = *s;
-		*d = '\0';
-	}
-	return b.data;
 }

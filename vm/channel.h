@@ -4,6 +4,12 @@
 
 #include <stdbool.h>
 
+/* The taint read right after a result line: where in the KTAP it stood. */
+struct taint_mark {
+	size_t ktap_offset;	/* length of the KTAP text received before it */
+	long taint;
+};
+
 /* What the guest said on the result channel, framed by the boot's marker. */
 struct guest_report {
 	bool booted;		/* BOOT frame seen: init ran */
@@ -15,17 +21,12 @@ struct guest_report {
 	char *version;		/* /proc/version */
 	char *ktap;		/* everything between BEGIN and END */
 	char *module_errors;	/* MODULE frames, one per line */
+	struct taint_mark *taints;	/* TAINT frames, in order */
+	int ntaints;
 };
 
 /* Parse the channel text; lines without the marker are case output. */
 void channel_parse(const char *text, const char *marker, struct guest_report *r);
 void guest_report_free(struct guest_report *r);
-
-/*
- * Find the first sign of a kernel crash in a console log (panic, oops,
- * BUG, WARNING, general protection fault); returns a malloc'd excerpt of
- * up to max_lines lines from there, or NULL.
- */
-char *console_crash_excerpt(const char *console, int max_lines);
 
 #endif

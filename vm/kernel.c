@@ -183,11 +183,8 @@ static void prepare_debian(struct kernel *k, const char *cache)
 		remove_tree(tmp);
 		if (mkdir_p(unpack, 0755))
 			die(EXIT_INFRA, "cannot create %s: %s", unpack, strerror(errno));
-		if (chdir(tmp))
-			die(EXIT_INFRA, "cannot enter %s: %s", tmp, strerror(errno));
-		rc = run_cmd(dl, NULL, &err, true);
-		if (chdir("/") && 0)
-			die(EXIT_INFRA, "cannot leave %s", tmp);
+		/* apt-get download writes to its working directory: the child's. */
+		rc = run_cmd_in(tmp, dl, NULL, &err, true);
 		if (rc != 0) {
 			remove_tree(tmp);
 			die(EXIT_INFRA, "cannot fetch %s: apt-get download failed: %s",

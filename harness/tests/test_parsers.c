@@ -8,6 +8,7 @@
 
 #include "cases.h"
 #include "channel.h"
+#include "evidence.h"
 #include "initramfs.h"
 #include "kernel.h"
 #include "ktap.h"
@@ -104,7 +105,10 @@ static void test_channel(void)
 	CHECK(!strcmp(g.uname, "6.1.0"));
 	CHECK(strstr(g.ktap, "ok 1 f.t") && strstr(g.ktap, "KREPRO-xyz"));
 	guest_report_free(&g);
-	CHECK(console_crash_excerpt("boot\n[1] Kernel panic - x\r\n[2] y\n", 5) != NULL);
+	CHECK(console_crash_excerpt("boot\n[1] Kernel panic - not syncing: x\r\n[2] y\n", 5) != NULL);
+	/* A user program's fault report is no crash sign. */
+	CHECK(console_crash_excerpt("[3] traps: prog[103] general protection fault "
+				    "ip:4a2000 sp:7ffc error:0 in prog[401000+a2000]\n", 5) == NULL);
 	CHECK(console_crash_excerpt("boot ok\n", 5) == NULL);
 }
 
@@ -145,14 +149,15 @@ static void test_classify(void)
 	classify_vm(&p, &g, "[1] Kernel panic - not syncing\n", false);
 	CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_CRASH);
 
-	/* Taint changed during the case: crash. */
+	/* Taint gained after the last result line: the last subtest's. */
 	p = make_pair(&c, &k);
 	g.ended = true;
 	g.taint_begin = 0;
 	g.taint_end = 512;
 	g.ktap = "ok 1 f.a\nok 2 f.b\n";
 	classify_vm(&p, &g, "", false);
-	CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_CRASH);
+	CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_PASS &&
+	      p.subs[1].outcome == OUT_CRASH);
 
 	/* Clean: regression ok = pass, hazard not ok = not reproduced. */
 	p = make_pair(&c, &k);
@@ -169,6 +174,58 @@ static void test_classify(void)
 	classify_vm(&p, &g, "", false);
 	CHECK(p.subs[0].outcome == OUT_FAIL && p.subs[0].k == 1);
 	CHECK(p.subs[1].outcome == OUT_ERROR);
+
+	/* A program's GP fault or SIGSEGV, and panic/BUG text written by a
+	 * test to /dev/kmsg, with the taint unchanged: no crash. */
+	p = make_pair(&c, &k);
+	g.ended = true;
+	g.taint_begin = g.taint_end = 0;
+	g.ktap = "ok 1 f.a\nok 2 f.b\n";
+	classify_vm(&p, &g, "[5] traps: prog[103] general protection fault ip:4a2000 "
+		    "sp:7ffc error:0 in prog[401000+a2000]\n[6] prog[104]: segfault at 0 "
+		    "ip 0 sp 0 error 4\n[7] Kernel panic - not syncing: fake\n"
+		    "[8] BUG: fake\n", false);
+	CHECK(p.outcome == OUT_PASS && p.subs[0].outcome == OUT_PASS &&
+	      p.subs[1].outcome == OUT_PASS && !p.excerpt);
+
+	/* A panic in the second of three subtests: the first keeps its
+	 * result, the second is the crash, the third never ran. */
+	{
+		struct case_decl c3;
+
+		case_parse("c3.case", "name: c3\nbinary: c3\nsubtest: a regression x\n"
+			   "subtest: b hazard y\nsubtest: d regression z\n", &c3, &err);
+		p = make_pair(&c3, &k);
+		g.ended = false;
+		g.ktap = "#  RUN           f.a ...\nok 1 f.a\n#  RUN           f.b ...\n";
+		classify_vm(&p, &g, "[9] Kernel panic - not syncing: Fatal exception\n", false);
+		CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_PASS &&
+		      p.subs[1].outcome == OUT_CRASH && p.subs[2].outcome == OUT_NOTRUN);
+		CHECK(p.excerpt && strstr(p.excerpt, "Kernel panic"));
+
+		/* A warning the kernel survived, placed by the TAINT frames. */
+		p = make_pair(&c3, &k);
+		struct taint_mark marks[3] = { { 0, 0 }, { 0, 512 }, { 0, 512 } };
+		g.ended = true;
+		g.ktap = "ok 1 f.a\nok 2 f.b\nok 3 f.d\n";
+		marks[0].ktap_offset = strlen("ok 1 f.a\n");
+		marks[1].ktap_offset = strlen("ok 1 f.a\nok 2 f.b\n");
+		marks[2].ktap_offset = strlen(g.ktap);
+		g.taints = marks;
+		g.ntaints = 3;
+		g.taint_end = 512;
+		classify_vm(&p, &g, "[9] WARNING: CPU: 0 PID: 9 at fs/x.c:1 f+0x1/0x2\n", false);
+		CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_PASS &&
+		      p.subs[1].outcome == OUT_CRASH && p.subs[2].outcome == OUT_PASS);
+		CHECK(p.detail && strstr(p.detail, "W (warning)"));
+		g.taints = NULL;
+		g.ntaints = 0;
+		/* A taint flag that is no crash (U: requested by user space). */
+		p = make_pair(&c3, &k);
+		g.taint_end = 64;
+		classify_vm(&p, &g, "", false);
+		CHECK(p.outcome == OUT_PASS);
+	}
 
 	/* Hung case: timeout. */
 	p = make_pair(&c, &k);
