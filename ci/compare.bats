@@ -139,3 +139,33 @@ setup() {
 	[ "$(json_get "$BATS_TEST_TMPDIR/c.json" 'round(d["rows"][0]["cells"][1]["p"], 4)')" = 0.0609 ]
 	[ "$(json_get "$BATS_TEST_TMPDIR/c.json" 'd["rows"][0]["cells"][0]["interval95"][1] > 0.05')" = True ]
 }
+
+@test "a crash on the baseline is its own class: no fixed, no regression, exit 3" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:crash:0:0 c/other:regression:pass:0:1
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/holds:regression:pass:0:1 c/other:regression:pass:0:1
+	kr compare "$A" "$B"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"baseline-crash   c/holds on debian:6.1.0-1-cloud-amd64: crash on the baseline: kernel crashed while c ran"* ]]
+	[[ "$output" == *"baseline-crash   c/holds on debian:6.12.1+deb12-cloud-amd64: the baseline crashed; no comparison"* ]]
+	[[ "$output" == *"summary: 0 regressions, 0 fixed, "*", 2 baseline crashes (no comparison)"* ]]
+	! grep -q "fixed  *c/holds" <<<"$output"
+	kr compare --format json "$A" "$B"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *'"baseline-crash"'* ]]
+}
+
+@test "a subtest the baseline passed and the candidate skipped fails, with its reason, unless --allow-skip" {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 "c/holds:regression:skip:0:0:reason=no overlayfs in this kernel"
+	kr compare "$A" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"skipped          c/holds on debian:6.12.1+deb12-cloud-amd64: passed on the baseline, skipped here: no overlayfs in this kernel"* ]]
+	for f in md json junit html; do
+		kr compare --format "$f" "$A" "$B"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"no overlayfs in this kernel"* ]]
+	done
+	kr compare --allow-skip "$A" "$B"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 skipped where the baseline passed (allowed)"* ]]
+}

@@ -53,7 +53,7 @@ json_get() {
 }
 
 # Write a crafted run directory: mkrun DIR SPEC UNAME ROW...
-# ROW is case/subtest:kind:outcome:k:n[:racy], e.g.
+# ROW is case/subtest:kind:outcome:k:n[:racy][:reason=TEXT], e.g.
 #   tar_race/placeholder_left:hazard:pass:5:200:racy
 mkrun() {
 	python3 - "$@" <<'PY'
@@ -65,9 +65,10 @@ for row in rows:
     f = row.split(":")
     case, sub = f[0].split("/")
     k, n = int(f[3]), int(f[4])
-    racy = len(f) > 5 and f[5] == "racy"
+    racy = "racy" in f[5:]
+    reason = "".join(x[7:] for x in f[5:] if x.startswith("reason="))
     s = {"name": sub, "kind": f[1], "declared": True, "outcome": f[2], "k": k, "n": n,
-         "reason": "", "duration_s": 1.0, "runs": 1, "runs_hit": 1 if k else 0, "racy": racy}
+         "reason": reason, "duration_s": 1.0, "runs": 1, "runs_hit": 1 if k else 0, "racy": racy}
     if racy:
         s["race"] = {"budget_rounds": n, "budget_s": 10, "first_hit_s": [0.5 if k else None], "counts": {}}
     r = results.setdefault(case, {"kernel": spec, "case": case, "outcome": f[2], "detail": "",

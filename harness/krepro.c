@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accel.h"
 #include "cases.h"
 #include "compare.h"
 #include "json.h"
@@ -30,7 +31,7 @@
 /* Long-only options. */
 enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
        OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE,
-       OPT_STORE, OPT_MAX_AGE, OPT_RERUN };
+       OPT_STORE, OPT_MAX_AGE, OPT_RERUN, OPT_ACCEL, OPT_ALLOW_SKIP };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -52,18 +53,24 @@ static const char usage_text[] =
 	"                   most R more runs, default 10)\n"
 	"      --shard I/N  run only share I of N of the (kernel, case) pairs; the\n"
 	"                   N run directories together compare as one run\n"
+	"      --accel auto|kvm|tcg\n"
+	"                   VM accelerator (default: KREPRO_ACCEL, else auto: KVM\n"
+	"                   only when a probe boot under KVM reaches init)\n"
 	"\n"
-	"  compare [--strict] [--format text|md|json|junit|html] [--baseline KERNEL]\n"
-	"          DIR...                      the matrix of run directories (shards\n"
+	"  compare [--strict] [--allow-skip] [--format text|md|json|junit|html]\n"
+	"          [--baseline KERNEL] DIR...  the matrix of run directories (shards\n"
 	"                                      merge) and the changes against the\n"
 	"                                      baseline (default: the oldest kernel)\n"
 	"  gate --baseline KERNEL --candidate KERNEL [-c CASE]... [-n RUNS] [-o DIR]\n"
-	"       [--strict] [--format F] [--store DIR] [--max-age HOURS] [--rerun]\n"
+	"       [--strict] [--allow-skip] [--format F] [--store DIR] [--max-age HOURS]\n"
+	"       [--rerun] [--accel auto|kvm|tcg]\n"
 	"                                      run both kernels (or reuse fresh results\n"
 	"                                      from the store, default results/), print\n"
 	"                                      the md summary (and gate.md, gate.xml,\n"
 	"                                      gate.html in DIR); exit 0 only when the\n"
-	"                                      candidate has no regression\n"
+	"                                      candidate has no regression (a subtest\n"
+	"                                      the baseline passed and the candidate\n"
+	"                                      skipped fails it unless --allow-skip)\n"
 	"\n"
 	"KERNEL: host | debian:NAME | file:BZIMAGE[,modules=DIR]\n"
 	"Without -k, run uses the newest 6.1 and 6.12 cloud kernels apt knows.\n"
@@ -110,9 +117,25 @@ static char *cases_dir(const char *root)
 
 static const char *cache_dir(void)
 {
+	static char *dir;
 	const char *env = getenv("KREPRO_CACHE");
 
-	return env && *env ? env : "/var/cache/krepro";
+	if (!dir)
+		dir = absolute_path(env && *env ? env : "/var/cache/krepro");
+	return dir;
+}
+
+/* --accel, else KREPRO_ACCEL, else auto. */
+static enum accel_mode accel_option(const char *val)
+{
+	enum accel_mode mode = ACCEL_AUTO;
+	const char *env = getenv("KREPRO_ACCEL");
+
+	if (!val && env && *env)
+		val = env;
+	if (val && accel_mode_parse(val, &mode))
+		usage_error("bad accelerator '%s': expected auto, kvm or tcg", val);
+	return mode;
 }
 
 /* ---- list ---- */
@@ -256,6 +279,28 @@ bad:
 	usage_error("bad --shard '%s': expected I/N with 1 <= I <= N", val);
 }
 
+/* The VMs' accelerator, said once; --accel kvm that cannot boot is infra. */
+static void choose_accel(struct run_opts *o, enum accel_mode mode)
+{
+	struct accel_choice ch;
+	const char *image = NULL;
+	int i;
+
+	for (i = 0; i < o->nkernels && !image; i++)
+		if (o->kernels[i].kind != KERNEL_HOST)
+			image = o->kernels[i].image;
+	if (accel_choose(mode, o->qemu, o->busybox, image, o->cache, &ch))
+		die(EXIT_INFRA, "cannot use kvm: %s", ch.reason);
+	o->kvm = ch.kvm;
+	o->accel_reason = ch.reason;
+	if (ch.probed)
+		fprintf(stderr, "%s: accelerator %s: %s (probe %.1f s)\n", progname,
+			ch.kvm ? "kvm" : "tcg", ch.reason, ch.probe_s);
+	else
+		fprintf(stderr, "%s: accelerator %s: %s\n", progname,
+			ch.kvm ? "kvm" : "tcg", ch.reason);
+}
+
 struct selection {
 	char *kase;
 	char *sub;	/* NULL: the whole case */
@@ -274,10 +319,13 @@ static int cmd_run(int argc, char **argv, const char *root)
 		{ "negative", no_argument, NULL, OPT_NEGATIVE },
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "until-confident", optional_argument, NULL, OPT_UNTIL },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct run_opts o = { 0 };
+	const char *accel = NULL;
+	enum accel_mode accel_mode;
 	struct selection *sel = NULL;
 	char **kspecs = NULL, *outdir = NULL;
 	int nsel = 0, nk = 0, opt, i, j, shard_i = 0, shard_n = 0;
@@ -331,6 +379,9 @@ static int cmd_run(int argc, char **argv, const char *root)
 		case 'o':
 			outdir = optarg;
 			break;
+		case OPT_ACCEL:
+			accel = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -340,6 +391,7 @@ static int cmd_run(int argc, char **argv, const char *root)
 	}
 	if (optind < argc)
 		usage_error("run: unexpected argument '%s'", argv[optind]);
+	accel_mode = accel_option(accel);
 
 	/* Everything is checked before anything touches the system. */
 	cases_load(cases_dir(root), &set);
@@ -379,7 +431,6 @@ static int cmd_run(int argc, char **argv, const char *root)
 		if (!is_file(o.busybox))
 			die(EXIT_USAGE, "cannot build guest images: %s not found "
 			    "(install busybox-static)", o.busybox);
-		o.kvm = kvm_usable();
 	}
 	{
 		/* The reproducers must be built. */
@@ -408,6 +459,8 @@ static int cmd_run(int argc, char **argv, const char *root)
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 		outdir = xasprintf("results/%s", stamp);
 	}
+	/* Pinned now: where the user asked, whatever happens later. */
+	outdir = absolute_path(outdir);
 	{
 		char *rj = xasprintf("%s/run.json", outdir);
 
@@ -439,6 +492,8 @@ static int cmd_run(int argc, char **argv, const char *root)
 	o.cache = cache_dir();
 	for (i = 0; i < o.nkernels; i++)
 		kernel_prepare(&o.kernels[i], o.cache);
+	if (need_vm)
+		choose_accel(&o, accel_mode);
 
 	/* The pairs: kernel-major, cases in name order. */
 	for (i = 0; i < o.nkernels; i++) {
@@ -544,9 +599,11 @@ static int cmd_compare(int argc, char **argv)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "allow-skip", no_argument, NULL, OPT_ALLOW_SKIP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	bool allow_skip = false;
 	enum format f = FMT_TEXT;
 	const char *baseline = NULL;
 	bool strict = false;
@@ -555,6 +612,9 @@ static int cmd_compare(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
+		case OPT_ALLOW_SKIP:
+			allow_skip = true;
+			break;
 		case OPT_STRICT:
 			strict = true;
 			break;
@@ -579,6 +639,7 @@ static int cmd_compare(int argc, char **argv)
 	if (matrix_set_baseline(&m, baseline) < 0)
 		die(EXIT_USAGE, "cannot compare: baseline %s is not in the run directories",
 		    baseline);
+	m.allow_skip = allow_skip;
 	matrix_classify(&m);
 	emit_report(&m, f, strict);
 	return matrix_exit_code(&m, strict);
@@ -709,6 +770,8 @@ static int cmd_gate(int argc, char **argv, const char *root)
 		{ "store", required_argument, NULL, OPT_STORE },
 		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 		{ "rerun", no_argument, NULL, OPT_RERUN },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "allow-skip", no_argument, NULL, OPT_ALLOW_SKIP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -716,7 +779,8 @@ static int cmd_gate(int argc, char **argv, const char *root)
 	char **cases = NULL, **builds, *outdir = NULL, *runs = NULL, *err = NULL;
 	const char *store = "results";
 	int ncases = 0, opt, i, hours = 24, rc;
-	bool strict = false, rerun = false;
+	bool strict = false, rerun = false, allow_skip = false;
+	const char *accel = NULL;
 	enum format f = FMT_MD;
 	struct case_set set;
 	struct matrix m;
@@ -759,6 +823,13 @@ static int cmd_gate(int argc, char **argv, const char *root)
 			break;
 		case OPT_RERUN:
 			rerun = true;
+			break;
+		case OPT_ACCEL:
+			accel = optarg;
+			accel_option(accel);
+			break;
+		case OPT_ALLOW_SKIP:
+			allow_skip = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -807,7 +878,7 @@ static int cmd_gate(int argc, char **argv, const char *root)
 		outdir = xasprintf("%s/%s", store, stamp);
 	}
 	if (!g[0].reuse || !g[1].reuse) {
-		char *rargv[64];
+		char **rargv = xcalloc(2 * ncases + 16, sizeof(char *));
 		int ra = 0, saved;
 
 		rargv[ra++] = "run";
@@ -816,13 +887,17 @@ static int cmd_gate(int argc, char **argv, const char *root)
 				rargv[ra++] = "-k";
 				rargv[ra++] = (char *)g[i].spec;
 			}
-		for (i = 0; i < ncases && ra < 56; i++) {
+		for (i = 0; i < ncases; i++) {
 			rargv[ra++] = "-c";
 			rargv[ra++] = cases[i];
 		}
 		if (runs) {
 			rargv[ra++] = "-n";
 			rargv[ra++] = runs;
+		}
+		if (accel) {
+			rargv[ra++] = "--accel";
+			rargv[ra++] = (char *)accel;
 		}
 		rargv[ra++] = "-o";
 		rargv[ra++] = outdir;
@@ -853,6 +928,7 @@ static int cmd_gate(int argc, char **argv, const char *root)
 	matrix_keep_cases(&m, cases, ncases);
 	if (matrix_set_baseline(&m, g[0].spec) < 0)
 		die(EXIT_INFRA, "cannot gate: no results for %s", g[0].spec);
+	m.allow_skip = allow_skip;
 	matrix_classify(&m);
 	emit_report(&m, f, strict);
 	gate_reports(&m, outdir, strict);

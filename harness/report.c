@@ -66,6 +66,8 @@ static const char *change_mark(enum change c)
 	case CH_MISSING:	return "missing";
 	case CH_ERROR:		return "ERROR";
 	case CH_UNCOMPARABLE:	return "n/c";
+	case CH_BASELINE_CRASH:	return "BASELINE CRASH";
+	case CH_SKIPPED:	return "SKIPPED";
 	default:		return NULL;
 	}
 }
@@ -84,6 +86,14 @@ static void summary_line(struct buf *b, const struct matrix *m)
 		   m->counts[CH_BEHAVIOUR], m->counts[CH_BEHAVIOUR] == 1 ? "" : "s",
 		   m->counts[CH_INCONCLUSIVE], m->counts[CH_NEW], m->counts[CH_MISSING],
 		   m->counts[CH_ERROR], m->counts[CH_ERROR] == 1 ? "" : "s");
+	/* Classes that are rare and always worth a word. */
+	if (m->counts[CH_BASELINE_CRASH])
+		buf_printf(b, ", %d baseline crash%s (no comparison)",
+			   m->counts[CH_BASELINE_CRASH],
+			   m->counts[CH_BASELINE_CRASH] == 1 ? "" : "es");
+	if (m->counts[CH_SKIPPED])
+		buf_printf(b, ", %d skipped where the baseline passed%s",
+			   m->counts[CH_SKIPPED], m->allow_skip ? " (allowed)" : "");
 }
 
 static bool listed(enum change c)
@@ -96,7 +106,8 @@ static bool listed(enum change c)
 static const char *colour_of(const struct cmp_row *r, const struct cmp_cell *c,
 			     const struct cmp_change *ch)
 {
-	if (ch->what == CH_REGRESSION || ch->what == CH_ERROR)
+	if (ch->what == CH_REGRESSION || ch->what == CH_ERROR ||
+	    ch->what == CH_BASELINE_CRASH || ch->what == CH_SKIPPED)
 		return "\033[1;31m";
 	if (ch->what == CH_INCONCLUSIVE)
 		return "\033[33m";

@@ -487,7 +487,7 @@ static int start_vm(struct run_opts *o, struct pair *p)
 	vo.console = p->console;
 	vo.channel = p->channel;
 	vo.memory_mb = p->kase->memory_mb;
-	vo.kvm = o->kvm;
+	vo.kvm = p->kvm;
 	params = run_params(o, p);
 	vo.params = params;
 	p->pid = vm_start(&vo);
@@ -632,12 +632,6 @@ static void finish_host(struct pair *p, int status)
 	FILE *t;
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
-	/* The tmpfs died with the namespace; only the empty dir is left. */
-	if (p->hostdir) {
-		remove_tree(p->hostdir);
-		free(p->hostdir);
-		p->hostdir = NULL;
-	}
 	if (rename(p->ktap_tmp, p->ktap))
 		unlink(p->ktap_tmp);
 	text = read_file(p->ktap, NULL);
@@ -683,19 +677,51 @@ static void finish_host(struct pair *p, int status)
 	free(text);
 }
 
-static void finish_vm(struct pair *p)
+/*
+ * A VM that never got to init under KVM: the accelerator's fault, not the
+ * kernel's (a nested KVM may abort QEMU or hang a stock kernel).  The
+ * pair, and every VM after it, runs under TCG.  True when so.
+ */
+static bool kvm_failed(struct run_opts *o, struct pair *p, const struct guest_report *g)
+{
+	if (!p->kvm || g->booted)
+		return false;
+	p->kvm = false;
+	free(p->accel_reason);
+	p->accel_reason = xstrdup("the VM never reached init under KVM; re-run under TCG");
+	if (o->kvm) {
+		char *why = xasprintf("%s, but a VM never reached init under KVM: TCG "
+				      "from then on", o->accel_reason);
+
+		o->kvm = false;
+		o->accel_reason = why;
+		warnx_("%s: the VM never reached init under KVM; TCG from now on",
+		       p->kernel->spec);
+	}
+	return true;
+}
+
+/* False when the attempt does not count: KVM failed, run it again. */
+static bool finish_vm(struct run_opts *o, struct pair *p)
 {
 	size_t n;
 	char *chan = read_file(p->channel, &n), *console = read_file(p->console, NULL);
 	struct guest_report g;
 
 	channel_parse(chan ? chan : "", p->marker, &g);
+	if (kvm_failed(o, p, &g)) {
+		guest_report_free(&g);
+		free(chan);
+		free(console);
+		return false;
+	}
 	classify_vm(p, &g, console ? console : "", p->timed_out);
 	if (p->outcome != OUT_INFRA)
 		write_file_atomic(p->ktap, g.ktap, strlen(g.ktap));
 	guest_report_free(&g);
 	free(chan);
 	free(console);
+	return true;
 }
 
 /*
@@ -905,6 +931,7 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 	json_kv_str(&b, true, "uname_r", u.release);
 	json_kv_str(&b, false, "arch", u.machine);
 	json_kv_str(&b, false, "accel", o->kvm ? "kvm" : "tcg");
+	json_kv_str(&b, false, "accel_reason", o->accel_reason ? o->accel_reason : "");
 	buf_puts(&b, "}");
 
 	json_key(&b, false, "kernels");
@@ -958,6 +985,9 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 		json_kv_str(&b, false, "detail", p->detail);
 		json_kv_num(&b, false, "duration_s", p->duration);
 		json_kv_int(&b, false, "attempts", p->attempts);
+		json_kv_str(&b, false, "accel", p->kernel->kind == KERNEL_HOST ? "none" :
+			    p->kvm ? "kvm" : "tcg");
+		json_kv_str(&b, false, "accel_reason", p->accel_reason);
 		json_kv_int(&b, false, "taint_before", p->taint_before);
 		json_kv_int(&b, false, "taint_after", p->taint_after);
 		r = rel(o, p->ktap);
@@ -1096,6 +1126,9 @@ int run_pairs(struct run_opts *o)
 
 		p->queued = true;
 		p->timeout = c->timeout;
+		p->kvm = o->kvm;
+		p->accel_reason = xstrdup(p->kernel->kind == KERNEL_HOST ? "host mode" :
+					  o->accel_reason ? o->accel_reason : "");
 		p->vm_runs = (c->budget_rounds ? 1 : o->runs) * o->repeat;
 		if (c->budget_rounds) {
 			p->rounds = o->runs_given ? o->runs : c->budget_rounds;
@@ -1148,10 +1181,12 @@ int run_pairs(struct run_opts *o)
 						continue;
 					p->pid = 0;
 					p->duration += now - p->started;
-					if (p->kernel->kind == KERNEL_HOST)
+					if (p->kernel->kind == KERNEL_HOST) {
 						finish_host(p, status);
-					else
-						finish_vm(p);
+					} else if (!finish_vm(o, p) && !interrupted) {
+						if (!start_pair(o, p))
+							break;
+					}
 					if (p->outcome == OUT_INFRA && p->attempt == 1 && !interrupted) {
 						/* The VM never got to the case: once more. */
 						p->attempt = 2;
@@ -1206,11 +1241,6 @@ int run_pairs(struct run_opts *o)
 				while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 					;
 				p->pid = 0;
-			}
-			if (p->hostdir) {
-				remove_tree(p->hostdir);
-				free(p->hostdir);
-				p->hostdir = NULL;
 			}
 			if (p->ktap_tmp)
 				unlink(p->ktap_tmp);

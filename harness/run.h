@@ -57,7 +57,8 @@ struct pair {
 	char marker[17];
 	char *initrd;
 	bool image_built;	/* the guest image was built, not reused */
-	char *hostdir;		/* host mode: private temp dir */
+	bool kvm;		/* this pair's VMs run under KVM */
+	char *accel_reason;	/* why this accelerator, for run.json */
 	char *console, *channel, *ktap;	/* paths for this attempt */
 	char *ktap_tmp;
 
@@ -93,7 +94,8 @@ struct run_opts {
 	const char *cache;
 	const char *qemu;
 	const char *busybox;
-	bool kvm;
+	bool kvm;		/* the accelerator chosen for the run */
+	char *accel_reason;	/* why, one line */
 	char **argv;		/* for run.json */
 	int argc;
 };

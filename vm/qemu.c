@@ -13,66 +13,64 @@
 #include "qemu.h"
 #include "util.h"
 
-bool kvm_usable(void)
+char **qemu_argv(const struct vm_opts *o)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	char **argv = xcalloc(40, sizeof(char *));
+	int a = 0;
 
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
+	argv[a++] = xstrdup(o->qemu);
+	argv[a++] = xstrdup("-nodefaults");
+	argv[a++] = xstrdup("-no-user-config");
+	argv[a++] = xstrdup("-display");
+	argv[a++] = xstrdup("none");
+	argv[a++] = xstrdup("-accel");
+	/* Under TCG "max" gives the guest RDRAND, so its random pool is
+	 * ready at boot; mkfs (libuuid) otherwise waits seconds for it. */
+	argv[a++] = xstrdup(o->kvm ? "kvm" : "tcg");
+	argv[a++] = xstrdup("-cpu");
+	argv[a++] = xstrdup(o->kvm ? "host" : "max");
+	argv[a++] = xstrdup("-m");
+	argv[a++] = xasprintf("%d", o->memory_mb);
+	argv[a++] = xstrdup("-smp");
+	argv[a++] = xstrdup("1");
+	argv[a++] = xstrdup("-no-reboot");
+	argv[a++] = xstrdup("-kernel");
+	argv[a++] = xstrdup(o->image);
+	argv[a++] = xstrdup("-initrd");
+	argv[a++] = xstrdup(o->initrd);
+	argv[a++] = xstrdup("-append");
+	argv[a++] = xasprintf("console=ttyS0 quiet panic=-1 oops=panic%s%s%s%s",
+			      o->marker ? " krepro.marker=" : "", o->marker ? o->marker : "",
+			      o->params && *o->params ? " " : "",
+			      o->params ? o->params : "");
+	argv[a++] = xstrdup("-serial");
+	argv[a++] = xasprintf("file:%s", o->console);
+	if (o->channel) {
+		argv[a++] = xstrdup("-serial");
+		argv[a++] = xasprintf("file:%s", o->channel);
+	}
+	argv[a] = NULL;
+	return argv;
+}
+
+void qemu_argv_free(char **argv)
+{
+	for (char **p = argv; p && *p; p++)
+		free(*p);
+	free(argv);
 }
 
 pid_t vm_start(const struct vm_opts *o)
 {
-	char *mem = xasprintf("%d", o->memory_mb);
-	char *append = xasprintf("console=ttyS0 quiet panic=-1 oops=panic "
-				 "krepro.marker=%s%s%s", o->marker,
-				 o->params ? " " : "", o->params ? o->params : "");
-	char *con = xasprintf("file:%s", o->console);
-	char *chan = xasprintf("file:%s", o->channel);
-	const char *argv[40];
-	int a = 0;
-	pid_t pid;
+	char **argv = qemu_argv(o);
+	pid_t pid = fork();
 
-	argv[a++] = o->qemu;
-	argv[a++] = "-nodefaults";
-	argv[a++] = "-no-user-config";
-	argv[a++] = "-display";
-	argv[a++] = "none";
-	if (o->kvm) {
-		argv[a++] = "-accel";
-		argv[a++] = "kvm";
-		argv[a++] = "-cpu";
-		argv[a++] = "host";
-	} else {
-		/* "max" gives the guest RDRAND, so its random pool is ready at
-		 * boot; mkfs (libuuid) otherwise waits seconds for it. */
-		argv[a++] = "-accel";
-		argv[a++] = "tcg";
-		argv[a++] = "-cpu";
-		argv[a++] = "max";
+	if (pid < 0) {
+		int err = errno;
+
+		qemu_argv_free(argv);
+		return -err;
 	}
-	argv[a++] = "-m";
-	argv[a++] = mem;
-	argv[a++] = "-smp";
-	argv[a++] = "1";
-	argv[a++] = "-no-reboot";
-	argv[a++] = "-kernel";
-	argv[a++] = o->image;
-	argv[a++] = "-initrd";
-	argv[a++] = o->initrd;
-	argv[a++] = "-append";
-	argv[a++] = append;
-	argv[a++] = "-serial";
-	argv[a++] = con;
-	argv[a++] = "-serial";
-	argv[a++] = chan;
-	argv[a] = NULL;
-
-	pid = fork();
-	if (pid < 0)
-		return -errno;
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 		int log = open(o->console, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -85,12 +83,9 @@ pid_t vm_start(const struct vm_opts *o)
 		dup2(null, 1);
 		/* QEMU's own complaints (bad kernel image...) go to the console log. */
 		dup2(log >= 0 ? log : null, 2);
-		execv(o->qemu, (char *const *)argv);
+		execv(o->qemu, argv);
 		_exit(127);
 	}
-	free(mem);
-	free(append);
-	free(con);
-	free(chan);
+	qemu_argv_free(argv);
 	return pid;
 }

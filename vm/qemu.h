@@ -11,17 +11,24 @@ struct vm_opts {
 	const char *initrd;
 	const char *marker;	/* per-boot random frame marker */
 	const char *console;	/* file for ttyS0 */
-	const char *channel;	/* file for ttyS1: the result channel */
+	const char *channel;	/* file for ttyS1: the result channel, or NULL */
 	int memory_mb;
-	bool kvm;
-	const char *params;	/* more krepro.* words for the guest init, or NULL */
+	bool kvm;		/* -accel kvm -cpu host, else TCG */
+	const char *params;	/* more words for the kernel command line, or NULL */
 };
 
-/* True when /dev/kvm can be opened for the accelerator. */
-bool kvm_usable(void);
+/*
+ * The QEMU command line for o, as data: a NULL-terminated array of
+ * malloc'd strings (free with qemu_argv_free).  Pure: it can be printed
+ * (krepro run --show-command) and tested.
+ */
+char **qemu_argv(const struct vm_opts *o);
+void qemu_argv_free(char **argv);
+
 /*
  * Start QEMU in its own process group; it dies with krepro (parent-death
- * signal).  Returns the pid or -errno.
+ * signal).  QEMU's own messages go to the console file.  Returns the pid
+ * or -errno.
  */
 pid_t vm_start(const struct vm_opts *o);
 

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The accelerator probe: does a real kernel reach init under KVM here? */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "accel.h"
+#include "initramfs.h"
+#include "qemu.h"
+#include "util.h"
+
+/* A stock kernel reaches init in about 1 s under a working KVM. */
+#define PROBE_TIMEOUT_S 10
+#define PROBE_WORD "KREPRO-PROBE-INIT"
+
+int accel_mode_parse(const char *s, enum accel_mode *mode)
+{
+	if (!strcmp(s, "auto"))
+		*mode = ACCEL_AUTO;
+	else if (!strcmp(s, "kvm"))
+		*mode = ACCEL_KVM;
+	else if (!strcmp(s, "tcg"))
+		*mode = ACCEL_TCG;
+	else
+		return -1;
+	return 0;
+}
+
+const char *kvm_device(void)
+{
+	const char *dev = getenv("KREPRO_KVM_DEVICE");
+
+	return dev && *dev ? dev : "/dev/kvm";
+}
+
+/* The first line of `qemu -version`: part of the cache key. */
+static char *qemu_version(const char *qemu)
+{
+	char *argv[] = { (char *)qemu, "-version", NULL };
+	struct buf out = { 0 };
+	char *v;
+
+	if (run_cmd(argv, &out, NULL, true) != 0) {
+		buf_free(&out);
+		return xstrdup("unknown");
+	}
+	v = strndup(out.data, strcspn(out.data, "\n"));
+	buf_free(&out);
+	return v;
+}
+
+/* CACHE/accel/<hash of host kernel, QEMU path and version, device>. */
+static char *answer_path(const char *qemu, const char *cache)
+{
+	struct utsname u;
+	char *version = qemu_version(qemu), *key, *path;
+	uint64_t h = FNV1A_INIT;
+
+	uname(&u);
+	key = xasprintf("%s\n%s\n%s\n%s\n", u.release, qemu, version, kvm_device());
+	h = fnv1a(h, key, strlen(key));
+	path = xasprintf("%s/accel/%016llx", cache, (unsigned long long)h);
+	free(key);
+	free(version);
+	return path;
+}
+
+/* The cached answer: "kvm REASON" or "tcg REASON". */
+static bool answer_read(const char *path, struct accel_choice *out)
+{
+	char *text = read_file(path, NULL);
+
+	if (!text)
+		return false;
+	if (!str_starts(text, "kvm ") && !str_starts(text, "tcg ")) {
+		free(text);
+		return false;
+	}
+	out->kvm = str_starts(text, "kvm ");
+	out->reason = xasprintf("%s (cached probe)", rtrim(text + 4));
+	free(text);
+	return true;
+}
+
+static void answer_write(const char *path, bool kvm, const char *reason)
+{
+	char *dir = xstrdup(path), *text = xasprintf("%s %s\n", kvm ? "kvm" : "tcg", reason);
+
+	*strrchr(dir, '/') = '\0';
+	if (!mkdir_p(dir, 0755))
+		write_file_atomic(path, text, strlen(text));
+	free(dir);
+	free(text);
+}
+
+/* The probe's image: busybox and an init that says one word and stops. */
+static int write_probe_initrd(const char *busybox, const char *path)
+{
+	static const char init[] = "#!/bin/busybox sh\n"
+		"/bin/busybox echo " PROBE_WORD "\n"
+		"/bin/busybox poweroff -f\n";
+	struct cpio c = { 0 };
+	size_t len;
+	char *bb = read_file(busybox, &len);
+	int ret;
+
+	if (!bb)
+		return -errno;
+	cpio_file(&c, "bin/busybox", 0100755, bb, len);
+	cpio_file(&c, "init", 0100755, init, strlen(init));
+	cpio_finish(&c);
+	ret = write_file_atomic(path, c.data, c.len);
+	cpio_free(&c);
+	free(bb);
+	return ret;
+}
+
+/* QEMU's own complaint, else the console's last line: one line. */
+static char *probe_failure(const char *console)
+{
+	const char *p = strstr(console, "qemu-system");
+	char *line;
+
+	if (!p)
+		p = strstr(console, "Assertion");
+	if (p)
+		return strndup(p, strcspn(p, "\r\n"));
+	line = xstrdup(console);
+	rtrim(line);
+	if (!*line) {
+		free(line);
+		return xstrdup("no console output");
+	}
+	p = strrchr(line, '\n');
+	if (p) {
+		char *last = xstrdup(p + 1);
+
+		free(line);
+		return last;
+	}
+	return line;
+}
+
+/* Boot the probe under KVM; true when init ran.  *why says what happened. */
+static bool probe_boot(const char *qemu, const char *image, const char *initrd,
+		       const char *console, char **why)
+{
+	struct vm_opts vo = {
+		.qemu = qemu, .image = image, .initrd = initrd, .console = console,
+		.memory_mb = 256, .kvm = true, .params = "krepro.probe=1",
+	};
+	double deadline = now_monotonic() + PROBE_TIMEOUT_S;
+	pid_t pid;
+	int status;
+
+	unlink(console);
+	pid = vm_start(&vo);
+	if (pid < 0) {
+		*why = xasprintf("cannot start %s: %s", qemu, strerror(-pid));
+		return false;
+	}
+	for (;;) {
+		char *text = read_file(console, NULL);
+		bool reached = text && strstr(text, PROBE_WORD);
+		pid_t done = waitpid(pid, &status, WNOHANG);
+
+		if (reached || done == pid || now_monotonic() > deadline) {
+			if (done != pid) {
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+			}
+			if (reached)
+				*why = xasprintf("KVM probe boot reached init");
+			else if (done == pid)
+				*why = xasprintf("KVM probe: QEMU stopped before init: %s",
+						 text ? probe_failure(text) : "no output");
+			else
+				*why = xasprintf("KVM probe: no init within %d s (%s)",
+						 PROBE_TIMEOUT_S, text && *text ?
+						 "the kernel hung" : "no console output");
+			free(text);
+			return reached;
+		}
+		free(text);
+		usleep(50000);
+	}
+}
+
+static bool kvm_opens(char **why)
+{
+	int fd = open(kvm_device(), O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = xasprintf("cannot open %s: %s", kvm_device(), strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static void probe(const char *qemu, const char *busybox, const char *image,
+		  const char *cache, struct accel_choice *out)
+{
+	char *dir = xasprintf("%s/accel", cache);
+	char *initrd = xasprintf("%s/probe.cpio", dir);
+	char *console = xasprintf("%s/probe.console.%d", dir, getpid());
+	double started = now_monotonic();
+	int ret;
+
+	if (mkdir_p(dir, 0755) || (ret = write_probe_initrd(busybox, initrd))) {
+		out->kvm = false;
+		out->reason = xasprintf("cannot build the KVM probe image in %s: %s",
+					dir, strerror(errno));
+	} else {
+		out->kvm = probe_boot(qemu, image, initrd, console, &out->reason);
+	}
+	unlink(console);
+	out->probed = true;
+	out->probe_s = now_monotonic() - started;
+	free(dir);
+	free(initrd);
+	free(console);
+}
+
+int accel_choose(enum accel_mode mode, const char *qemu, const char *busybox,
+		 const char *probe_image, const char *cache, struct accel_choice *out)
+{
+	char *path;
+
+	memset(out, 0, sizeof(*out));
+	if (mode == ACCEL_TCG) {
+		out->reason = xstrdup("TCG requested");
+		return 0;
+	}
+	if (!kvm_opens(&out->reason))
+		return mode == ACCEL_KVM ? -1 : 0;
+	free(out->reason);
+	out->reason = NULL;
+	path = answer_path(qemu, cache);
+	if (!answer_read(path, out)) {
+		probe(qemu, busybox, probe_image, cache, out);
+		answer_write(path, out->kvm, out->reason);
+	}
+	free(path);
+	return mode == ACCEL_KVM && !out->kvm ? -1 : 0;
+}
