@@ -117,3 +117,32 @@ PY
 	fi
 	assert_host_clean
 }
+
+@test "a program's GP fault or SIGSEGV and crash-looking text from a test are not a crash" {
+	requires root qemu
+	kr run -k "$VM_KERNEL" -c selftest_faults -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	[ "$(json_get "$rj" 'd["results"][0]["outcome"]')" = pass ]
+	[ "$(json_get "$rj" '",".join(s["outcome"] for s in d["results"][0]["subtests"])')" = pass,pass,pass ]
+	# The console really holds what used to pass for a crash.
+	console="$BATS_TEST_TMPDIR/out/$(json_get "$rj" 'd["results"][0]["console"]')"
+	grep -q "traps: selftest_faults\[[0-9]*\] general protection fault" "$console"
+	grep -q "segfault at 0" "$console"
+	grep -q "Kernel panic - not syncing: written by a test" "$console"
+	assert_host_clean
+}
+
+@test "a first run on an empty cache with a relative -o writes under the caller's directory" {
+	requires root qemu
+	mkdir "$BATS_TEST_TMPDIR/work"
+	cd "$BATS_TEST_TMPDIR/work"
+	KREPRO_CACHE=$(mktemp -d "$BATS_TEST_TMPDIR/cache.XXXXXX") kr run -k "$VM_KERNEL" -c ovl_whiteout -o results/first
+	[ "$status" -eq 0 ]
+	[ -f "$BATS_TEST_TMPDIR/work/results/first/run.json" ]
+	[ ! -e /results/first ]
+	kr compare results/first
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ovl_whiteout/mkdir_over_whiteout_gets_caller_owner"*pass* ]]
+	assert_host_clean
+}

@@ -227,6 +227,19 @@ static void test_classify(void)
 		CHECK(p.outcome == OUT_PASS);
 	}
 
+	/* A hazard whose set-up failed is an error with the reason, never
+	 * not-reproduced; so is a regression. */
+	p = make_pair(&c, &k);
+	g.ended = true;
+	g.taint_begin = g.taint_end = 0;
+	g.ktap = "# krepro-setup-failed: cannot mount the lower layer: Invalid argument\n"
+		 "not ok 1 f.a\n# krepro-setup-failed: cannot make the stand-in socket: "
+		 "Function not implemented\nnot ok 2 f.b\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[0].outcome == OUT_ERROR && p.subs[1].outcome == OUT_ERROR);
+	CHECK(p.subs[1].reason && !strcmp(p.subs[1].reason, "set-up failed: cannot make the "
+					  "stand-in socket: Function not implemented"));
+
 	/* Hung case: timeout. */
 	p = make_pair(&c, &k);
 	g.ended = false;
