@@ -146,3 +146,16 @@ PY
 	[[ "$output" == *"ovl_whiteout/mkdir_over_whiteout_gets_caller_owner"*pass* ]]
 	assert_host_clean
 }
+
+@test "--show-command prints a QEMU command line that runs the case, and starts nothing" {
+	requires root qemu
+	kr run --show-command -k "$VM_KERNEL" -c ovl_whiteout --accel tcg -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	[ ! -e "$BATS_TEST_TMPDIR/out" ]
+	cmd=$(printf '%s\n' "$output" | grep '^/.*qemu-system-x86_64 ')
+	[[ "$cmd" == *" -accel tcg -cpu max "* ]]
+	mkdir -p "$BATS_TEST_TMPDIR/out/${VM_KERNEL/:/-}"
+	eval "timeout 120 $cmd"
+	grep -q "ok 6 " "$BATS_TEST_TMPDIR/out/${VM_KERNEL/:/-}/ovl_whiteout.chan.log"
+	assert_host_clean
+}

@@ -31,7 +31,8 @@
 /* Long-only options. */
 enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
        OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE,
-       OPT_STORE, OPT_MAX_AGE, OPT_RERUN, OPT_ACCEL, OPT_ALLOW_SKIP };
+       OPT_STORE, OPT_MAX_AGE, OPT_RERUN, OPT_ACCEL, OPT_ALLOW_SKIP,
+       OPT_SHOW_COMMAND };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -53,6 +54,9 @@ static const char usage_text[] =
 	"                   most R more runs, default 10)\n"
 	"      --shard I/N  run only share I of N of the (kernel, case) pairs; the\n"
 	"                   N run directories together compare as one run\n"
+	"      --show-command\n"
+	"                   print each VM's QEMU command line (shell-quoted) and\n"
+	"                   start nothing\n"
 	"      --accel auto|kvm|tcg\n"
 	"                   VM accelerator (default: KREPRO_ACCEL, else auto: KVM\n"
 	"                   only when a probe boot under KVM reaches init)\n"
@@ -320,10 +324,12 @@ static int cmd_run(int argc, char **argv, const char *root)
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "until-confident", optional_argument, NULL, OPT_UNTIL },
 		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "show-command", no_argument, NULL, OPT_SHOW_COMMAND },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct run_opts o = { 0 };
+	bool show_command = false;
 	const char *accel = NULL;
 	enum accel_mode accel_mode;
 	struct selection *sel = NULL;
@@ -381,6 +387,9 @@ static int cmd_run(int argc, char **argv, const char *root)
 			break;
 		case OPT_ACCEL:
 			accel = optarg;
+			break;
+		case OPT_SHOW_COMMAND:
+			show_command = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -556,6 +565,10 @@ static int cmd_run(int argc, char **argv, const char *root)
 	} else if (!o.npairs) {
 		die(EXIT_USAGE, "nothing to run: no case selected");
 	}
+	o.outdir = outdir;
+	o.root = root;
+	if (show_command)
+		return show_commands(&o);
 	if (mkdir_p(outdir, 0755))
 		die(EXIT_USAGE, "cannot create %s: %s", outdir, strerror(errno));
 	o.outdir = outdir;

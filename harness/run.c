@@ -441,63 +441,115 @@ static char *run_params(struct run_opts *o, struct pair *p)
 	return b.data ? b.data : xstrdup("");
 }
 
-static int start_vm(struct run_opts *o, struct pair *p)
+/* The pair's guest image, built or from the cache; -1 with the pair infra. */
+static int pair_image(struct run_opts *o, struct pair *p)
 {
-	char *err = NULL, *args = case_args(p), *binary;
+	char *err = NULL, *args = case_args(p);
+	char *binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary);
+	char *init = xasprintf("%s/vm/init", o->root);
 	struct image_spec spec = {
-		.init = NULL, .busybox = o->busybox, .case_name = p->kase->name,
-		.args = args, .kernel = p->kernel,
+		.init = init, .busybox = o->busybox, .case_name = p->kase->name,
+		.binary = binary, .args = args, .kernel = p->kernel,
 		.modules = p->kase->modules, .nmodules = p->kase->nmodules,
 		.tools = p->kase->tools, .ntools = p->kase->ntools,
 	};
-	struct vm_opts vo = { 0 };
-	char *params;
 	int built;
-	char *init = xasprintf("%s/vm/init", o->root);
 
-	binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary);
-	spec.init = init;
-	spec.binary = binary;
 	if (!p->initrd) {
 		p->initrd = initramfs_get(&spec, o->cache, &built, &err);
 		p->image_built = built;
 		if (!p->initrd) {
 			p->outcome = OUT_INFRA;
 			set_detail(p, err);
-			free(args);
-			free(binary);
-			free(init);
-			return -1;
 		}
 	}
 	free(args);
 	free(binary);
 	free(init);
+	return p->initrd ? 0 : -1;
+}
 
+/* The VM of this attempt: a fresh marker and paths; params is malloc'd. */
+static void pair_vm_opts(struct run_opts *o, struct pair *p, struct vm_opts *vo)
+{
 	random_hex(p->marker, 16);
+	free_attempt_paths(p);
 	p->console = pair_path(o, p, "console.log");
 	p->channel = pair_path(o, p, "chan.log");
 	p->ktap = pair_path(o, p, "ktap");
+	*vo = (struct vm_opts){
+		.qemu = o->qemu, .image = p->kernel->image, .initrd = p->initrd,
+		.marker = p->marker, .console = p->console, .channel = p->channel,
+		.memory_mb = p->kase->memory_mb, .kvm = p->kvm, .params = run_params(o, p),
+	};
+}
+
+static int start_vm(struct run_opts *o, struct pair *p)
+{
+	struct vm_opts vo;
+
+	if (pair_image(o, p))
+		return -1;
+	pair_vm_opts(o, p, &vo);
 	unlink(p->console);
 	unlink(p->channel);
-	vo.qemu = o->qemu;
-	vo.image = p->kernel->image;
-	vo.initrd = p->initrd;
-	vo.marker = p->marker;
-	vo.console = p->console;
-	vo.channel = p->channel;
-	vo.memory_mb = p->kase->memory_mb;
-	vo.kvm = p->kvm;
-	params = run_params(o, p);
-	vo.params = params;
 	p->pid = vm_start(&vo);
-	free(params);
+	free((char *)vo.params);
 	if (p->pid < 0) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, xasprintf("cannot start %s: %s", o->qemu, strerror(-p->pid)));
 		return -1;
 	}
 	return 0;
+}
+
+/* A word as the shell reads it back: quoted unless plainly safe. */
+static void print_shell_word(const char *w)
+{
+	if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_=+/.,:@%") == strlen(w)) {
+		fputs(w, stdout);
+		return;
+	}
+	putchar('\'');
+	for (; *w; w++)
+		if (*w == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*w);
+	putchar('\'');
+}
+
+int show_commands(struct run_opts *o)
+{
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+		struct vm_opts vo;
+		char **argv;
+
+		if (p->kernel->kind == KERNEL_HOST)
+			continue;
+		p->kvm = o->kvm;
+		if (pair_image(o, p)) {
+			warnx_("cannot build the guest image of %s %s: %s", p->kernel->spec,
+			       p->kase->name, p->detail);
+			rc = EXIT_INFRA;
+			continue;
+		}
+		pair_vm_opts(o, p, &vo);
+		argv = qemu_argv(&vo);
+		for (char **a = argv; *a; a++) {
+			if (a != argv)
+				putchar(' ');
+			print_shell_word(*a);
+		}
+		putchar('\n');
+		qemu_argv_free(argv);
+		free((char *)vo.params);
+	}
+	return rc;
 }
 
 #define ISOLATION_LINE "# krepro: cannot isolate: "

@@ -103,6 +103,13 @@ struct run_opts {
 /* Identity of a case's build: its reproducer binary and declaration. */
 char *case_build_id(const char *root, const struct case_decl *c);
 
+/*
+ * Print the QEMU command line of every VM pair (building or reusing its
+ * guest image), one per line, shell-quoted; nothing is started.  The
+ * paths name files under the run directory, which is not created.
+ */
+int show_commands(struct run_opts *o);
+
 /* Run every pair; writes the run directory; returns the exit code. */
 int run_pairs(struct run_opts *o);
 
