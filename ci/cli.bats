@@ -116,3 +116,15 @@ setup() {
 	[ "$(first_line)" = "krepro: cannot write results to $OUT: it already holds a run (choose another -o)" ]
 	[ "$(cat "$OUT/run.json")" = '{"keep":1}' ]
 }
+
+@test "an unknown option is one line naming it, then the hint, exit 2" {
+	for cmd in list run compare gate; do
+		kr "$cmd" --bogus
+		[ "$status" -eq 2 ]
+		[ "$output" = "krepro: $cmd: unknown option or missing value: --bogus
+try 'krepro --help'" ]
+	done
+	kr run -k
+	[ "$status" -eq 2 ]
+	[ "$(first_line)" = "krepro: run: unknown option or missing value: -k" ]
+}

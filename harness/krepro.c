@@ -96,6 +96,20 @@ static void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/*
+ * getopt's own message is off (opterr = 0): one line naming the option
+ * and the hint, like every other misuse.
+ */
+static void bad_option(const char *cmd, char **argv) __attribute__((noreturn));
+static void bad_option(const char *cmd, char **argv)
+{
+	const char *word = argv[optind - 1];
+
+	if (optopt && word[0] == '-' && word[1] != '-')
+		usage_error("%s: unknown option or missing value: -%c", cmd, optopt);
+	usage_error("%s: unknown option or missing value: %s", cmd, word);
+}
+
 /* Where the project lives: KREPRO_ROOT, else two levels above build/krepro. */
 static char *project_root(void)
 {
@@ -164,7 +178,7 @@ static int cmd_list(int argc, char **argv, const char *root)
 			printf("usage: krepro list [--json]\n");
 			return 0;
 		default:
-			usage_error("list: unknown option");
+			bad_option("list", argv);
 		}
 	}
 	if (optind < argc)
@@ -395,7 +409,7 @@ static int cmd_run(int argc, char **argv, const char *root)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			usage_error("run: unknown option");
+			bad_option("run", argv);
 		}
 	}
 	if (optind < argc)
@@ -641,7 +655,7 @@ static int cmd_compare(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			usage_error("compare: unknown option");
+			bad_option("compare", argv);
 		}
 	}
 	if (optind >= argc)
@@ -848,7 +862,7 @@ static int cmd_gate(int argc, char **argv, const char *root)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			usage_error("gate: unknown option");
+			bad_option("gate", argv);
 		}
 	}
 	if (optind < argc)
@@ -963,6 +977,7 @@ int main(int argc, char **argv)
 		printf("krepro %s\n", KREPRO_VERSION);
 		return 0;
 	}
+	opterr = 0;
 	root = project_root();
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 1, argv + 1, root);
