@@ -128,3 +128,10 @@ try 'krepro --help'" ]
 	[ "$status" -eq 2 ]
 	[ "$(first_line)" = "krepro: run: unknown option or missing value: -k" ]
 }
+
+@test "run options that exclude each other are refused before anything runs" {
+	kr run -k host -c ovl_whiteout --shard 1/2 --until-confident -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 2 ]
+	[ "$(first_line)" = "krepro: run: --shard and --until-confident cannot be used together: a shard holds only part of each comparison" ]
+	[ ! -e "$BATS_TEST_TMPDIR/out" ]
+}

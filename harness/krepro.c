@@ -32,7 +32,7 @@
 enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
        OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE,
        OPT_STORE, OPT_MAX_AGE, OPT_RERUN, OPT_ACCEL, OPT_ALLOW_SKIP,
-       OPT_SHOW_COMMAND };
+       OPT_SHOW_COMMAND, OPT_LAST };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -319,6 +319,37 @@ static void choose_accel(struct run_opts *o, enum accel_mode mode)
 			ch.kvm ? "kvm" : "tcg", ch.reason);
 }
 
+/*
+ * Options of run that exclude each other, checked once after parsing
+ * (losetup's exclusive groups): each row names two options and why.
+ */
+static const struct {
+	int a, b;
+	const char *why;
+} run_exclusive[] = {
+	{ OPT_SHARD, OPT_UNTIL, "a shard holds only part of each comparison" },
+	{ OPT_SHOW_COMMAND, OPT_UNTIL, "nothing runs, so nothing is compared" },
+	{ OPT_SHOW_COMMAND, OPT_SHARD, "--show-command prints every VM" },
+};
+
+static const char *run_option_name(const struct option *opts, int val)
+{
+	for (; opts->name; opts++)
+		if (opts->val == val)
+			return opts->name;
+	return "?";
+}
+
+static void check_run_exclusive(const struct option *opts, const bool *given)
+{
+	for (unsigned int i = 0; i < sizeof(run_exclusive) / sizeof(run_exclusive[0]); i++)
+		if (given[run_exclusive[i].a - OPT_REPEAT] && given[run_exclusive[i].b - OPT_REPEAT])
+			usage_error("run: --%s and --%s cannot be used together: %s",
+				    run_option_name(opts, run_exclusive[i].a),
+				    run_option_name(opts, run_exclusive[i].b),
+				    run_exclusive[i].why);
+}
+
 struct selection {
 	char *kase;
 	char *sub;	/* NULL: the whole case */
@@ -343,7 +374,7 @@ static int cmd_run(int argc, char **argv, const char *root)
 		{ 0 }
 	};
 	struct run_opts o = { 0 };
-	bool show_command = false;
+	bool show_command = false, given[OPT_LAST - OPT_REPEAT] = { false };
 	const char *accel = NULL;
 	enum accel_mode accel_mode;
 	struct selection *sel = NULL;
@@ -357,6 +388,8 @@ static int cmd_run(int argc, char **argv, const char *root)
 	o.repeat = 1;
 	o.jobs = ncpu > 0 ? ncpu : 1;
 	while ((opt = getopt_long(argc, argv, "k:c:n:j:o:h", opts, NULL)) != -1) {
+		if (opt >= OPT_REPEAT && opt < OPT_LAST)
+			given[opt - OPT_REPEAT] = true;
 		switch (opt) {
 		case 'k':
 			kspecs = xrealloc(kspecs, sizeof(char *) * (nk + 1));
@@ -414,6 +447,7 @@ static int cmd_run(int argc, char **argv, const char *root)
 	}
 	if (optind < argc)
 		usage_error("run: unexpected argument '%s'", argv[optind]);
+	check_run_exclusive(opts, given);
 	accel_mode = accel_option(accel);
 
 	/* Everything is checked before anything touches the system. */
