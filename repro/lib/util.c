@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,6 +45,9 @@ int krepro_path(char *buf, size_t len, const char *fmt, ...)
 	return 0;
 }
 
+/* The scratch tmpfs made last and not yet released, for krepro_scratch_abandon. */
+static char scratch_made[PATH_MAX];
+
 int krepro_scratch_tmpfs(char *buf, size_t len, const char *tag)
 {
 	const char *base = getenv("TMPDIR");
@@ -62,6 +66,7 @@ int krepro_scratch_tmpfs(char *buf, size_t len, const char *tag)
 		buf[0] = '\0';
 		return ret;
 	}
+	snprintf(scratch_made, sizeof(scratch_made), "%s", buf);
 	return 0;
 }
 
@@ -71,6 +76,16 @@ void krepro_scratch_release(const char *path)
 		return;
 	umount2(path, MNT_DETACH);
 	rmdir(path);
+	if (!strcmp(path, scratch_made))
+		scratch_made[0] = '\0';
+}
+
+void krepro_scratch_abandon(void)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", scratch_made);
+	krepro_scratch_release(path);
 }
 
 int krepro_become_user(uid_t uid, gid_t gid)

@@ -25,6 +25,12 @@ int krepro_scratch_tmpfs(char *buf, size_t len, const char *tag);
 /* Undo krepro_scratch_tmpfs; safe on a half-made or empty path. */
 void krepro_scratch_release(const char *path);
 
+/*
+ * Release the scratch tmpfs this process made last, if it is still there:
+ * for a set-up that failed, as the harness may run no teardown after it.
+ */
+void krepro_scratch_abandon(void);
+
 /* snprintf into buf, -ENAMETOOLONG on truncation. */
 int krepro_path(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -104,19 +110,26 @@ bool krepro_negative(void);
  * behaviour.  The harness reports it as `error` with this reason, never
  * as fail or not-reproduced.  For test bodies and FIXTURE_SETUP (it needs
  * _metadata); it ends the test the way a failed ASSERT does.  Written to
- * stderr, unbuffered, like TH_LOG, so it precedes the result line.
+ * stderr, unbuffered, like TH_LOG, so it precedes the result line.  It
+ * releases the scratch tmpfs too: kselftest runs no teardown after a
+ * failed FIXTURE_SETUP, nor (in the version built here) after a bail.
  */
 #define KREPRO_SETUP_ASSERT(cond, fmt, ...) do {				\
 	if (!(cond)) {								\
 		fprintf(stderr, "# " WIRE_SETUP_FAILED_TAG " " fmt "\n",	\
 			##__VA_ARGS__);						\
+		krepro_scratch_abandon();					\
 		_metadata->exit_code = KSFT_FAIL;				\
 		__bail(1, _metadata);						\
 	}									\
 } while (0)
 
-/* The common form: a helper that returned 0 or -errno. */
-#define KREPRO_SETUP_OK(ret, what) \
-	KREPRO_SETUP_ASSERT((ret) == 0, "cannot %s: %s", what, strerror(-(ret)))
+/* The common form: a helper that returned 0 or -errno (evaluated once). */
+#define KREPRO_SETUP_OK(ret, what) do {						\
+	int _krepro_ret = (ret);						\
+										\
+	KREPRO_SETUP_ASSERT(_krepro_ret == 0, "cannot %s: %s", what,		\
+			    strerror(-_krepro_ret));				\
+} while (0)
 
 #endif
