@@ -41,9 +41,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,22 +68,26 @@ static int mount_tmpfs(const char *path)
 	return mount("krepro", path, "tmpfs", 0, "mode=0755") ? -errno : 0;
 }
 
-/* A unix socket file, as the stand-in for the host's D-Bus socket. */
+/* 0 when path is a socket inode, -ENOTSOCK when it is something else. */
+static int is_socket_file(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return -errno;
+	return S_ISSOCK(st.st_mode) ? 0 : -ENOTSOCK;
+}
+
+/*
+ * A socket inode, as the stand-in for the host's D-Bus socket: what the
+ * incident's teardown deleted is the file, not a listener.  mknod makes
+ * one without AF_UNIX, so a kernel built without CONFIG_UNIX runs this too.
+ */
 static int make_socket_file(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, ret = 0;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (mknod(path, S_IFSOCK | 0666, 0))
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return is_socket_file(path);
 }
 
 /* mkarchroot's way: bind the chroot onto itself, rbind run into it. */
@@ -141,34 +143,51 @@ FIXTURE_SETUP(chroot_prop)
 	self->root[0] = '\0';
 	/* Cut off from the host first; only then share, inside our namespace. */
 	ret = krepro_private_mount_ns();
-	ASSERT_EQ(0, ret) TH_LOG("cannot make a private mount namespace: %s",
-				 strerror(-ret));
+	KREPRO_SETUP_OK(ret, "make a private mount namespace");
 	ret = krepro_scratch_tmpfs(self->root, sizeof(self->root), "chroot");
-	ASSERT_EQ(0, ret) TH_LOG("cannot mount a scratch tmpfs: %s", strerror(-ret));
-	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL))
-		TH_LOG("cannot make / rshared in the test namespace: %s", strerror(errno));
+	KREPRO_SETUP_OK(ret, "mount a scratch tmpfs");
+	ret = mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) ? -errno : 0;
+	KREPRO_SETUP_OK(ret, "make / rshared in the test namespace");
 
-	ASSERT_EQ(0, krepro_path(self->hostrun, sizeof(self->hostrun), "%s/run", self->root));
-	ASSERT_EQ(0, krepro_path(self->chroot_dir, sizeof(self->chroot_dir),
-				 "%s/chroot", self->root));
-	ASSERT_EQ(0, mkdir(self->hostrun, 0755));
-	ASSERT_EQ(0, mkdir(self->chroot_dir, 0755));
-	ASSERT_EQ(0, mount_tmpfs(self->hostrun));
-	ASSERT_EQ(0, mount(NULL, self->hostrun, NULL, MS_SHARED, NULL));
-	ASSERT_EQ(0, krepro_path(user, sizeof(user), "%s/user", self->hostrun));
-	ASSERT_EQ(0, mkdir(user, 0755));
-	ASSERT_EQ(0, krepro_path(self->host_user, sizeof(self->host_user),
-				 "%s/1000", user));
-	ASSERT_EQ(0, mkdir(self->host_user, 0700));
-	ASSERT_EQ(0, krepro_path(self->host_sock, sizeof(self->host_sock),
-				 "%s/dbus.sock", self->hostrun));
-	ret = make_socket_file(self->host_sock);
-	ASSERT_EQ(0, ret) TH_LOG("cannot make the stand-in socket: %s", strerror(-ret));
-	ASSERT_EQ(0, krepro_path(self->chroot_user, sizeof(self->chroot_user),
-				 "%s/run/user/1000", self->chroot_dir));
-	ASSERT_EQ(0, krepro_path(self->chroot_sock, sizeof(self->chroot_sock),
-				 "%s/run/dbus.sock", self->chroot_dir));
+	ret = krepro_path(self->hostrun, sizeof(self->hostrun), "%s/run", self->root);
+	if (!ret)
+		ret = krepro_path(self->chroot_dir, sizeof(self->chroot_dir), "%s/chroot",
+				  self->root);
+	if (!ret)
+		ret = mkdir(self->hostrun, 0755) || mkdir(self->chroot_dir, 0755) ? -errno : 0;
+	KREPRO_SETUP_OK(ret, "make the stand-in host run and the chroot");
+	ret = mount_tmpfs(self->hostrun);
+	if (!ret)
+		ret = mount(NULL, self->hostrun, NULL, MS_SHARED, NULL) ? -errno : 0;
+	KREPRO_SETUP_OK(ret, "mount the stand-in host run as a shared tmpfs");
+	ret = krepro_path(user, sizeof(user), "%s/user", self->hostrun);
+	if (!ret)
+		ret = krepro_path(self->host_user, sizeof(self->host_user), "%s/1000", user);
+	if (!ret)
+		ret = mkdir(user, 0755) || mkdir(self->host_user, 0700) ? -errno : 0;
+	KREPRO_SETUP_OK(ret, "make run/user/1000 on the host side");
+	ret = krepro_path(self->host_sock, sizeof(self->host_sock), "%s/dbus.sock",
+			  self->hostrun);
+	if (!ret)
+		ret = make_socket_file(self->host_sock);
+	KREPRO_SETUP_OK(ret, "make the stand-in socket");
+	ret = krepro_path(self->chroot_user, sizeof(self->chroot_user),
+			  "%s/run/user/1000", self->chroot_dir);
+	if (!ret)
+		ret = krepro_path(self->chroot_sock, sizeof(self->chroot_sock),
+				  "%s/run/dbus.sock", self->chroot_dir);
+	KREPRO_SETUP_OK(ret, "name the chroot's paths");
 }
+
+/* mkarchroot's set-up, in a test body (a macro: it ends the test). */
+#define SETUP_CHROOT() \
+	KREPRO_SETUP_OK(prepare_chroot(self->chroot_dir, self->hostrun), \
+			"prepare the chroot")
+
+/* The stand-in socket, seen through the chroot: the delete's target. */
+#define SETUP_SOCKET_IN_CHROOT() \
+	KREPRO_SETUP_OK(is_socket_file(self->chroot_sock), \
+			"see the host socket inside the chroot")
 
 FIXTURE_TEARDOWN(chroot_prop)
 {
@@ -179,12 +198,13 @@ FIXTURE_TEARDOWN(chroot_prop)
 /* Validate that a host mount made after the chroot was set up shows up in it. */
 TEST_F(chroot_prop, later_host_mount_appears_in_chroot)
 {
-	int ret = prepare_chroot(self->chroot_dir, self->hostrun);
+	int ret;
 
-	ASSERT_EQ(0, ret) TH_LOG("cannot prepare the chroot: %s", strerror(-ret));
-	ASSERT_EQ(0, is_mount_point(self->chroot_user));
-	ASSERT_EQ(0, mount_tmpfs(self->host_user)) TH_LOG("user login mount: %s",
-							   strerror(errno));
+	SETUP_CHROOT();
+	ret = is_mount_point(self->chroot_user);
+	KREPRO_SETUP_ASSERT(ret == 0, "chroot's run/user/1000 before the login: %s",
+			    ret > 0 ? "already a mount point" : strerror(-ret));
+	KREPRO_SETUP_OK(mount_tmpfs(self->host_user), "mount the user's login tmpfs");
 	EXPECT_EQ(1, is_mount_point(self->chroot_user))
 		TH_LOG("the host's run/user/1000 did not propagate into the chroot: "
 		       "not reproduced");
@@ -193,10 +213,9 @@ TEST_F(chroot_prop, later_host_mount_appears_in_chroot)
 /* Validate that unmounting inside the chroot unmounts on the host side too. */
 TEST_F(chroot_prop, umount_in_chroot_strips_host_mount)
 {
-	int ret = prepare_chroot(self->chroot_dir, self->hostrun);
-
-	ASSERT_EQ(0, ret) TH_LOG("cannot prepare the chroot: %s", strerror(-ret));
-	ASSERT_EQ(0, mount_tmpfs(self->host_user));
+	SETUP_CHROOT();
+	KREPRO_SETUP_OK(mount_tmpfs(self->host_user), "mount the user's login tmpfs");
+	/* Propagation in is the first hazard's verdict, not set-up: asserted. */
 	ASSERT_EQ(1, is_mount_point(self->chroot_user))
 		TH_LOG("precondition: the login mount must be visible in the chroot");
 	ASSERT_EQ(0, umount2(self->chroot_user, 0))
@@ -209,11 +228,9 @@ TEST_F(chroot_prop, umount_in_chroot_strips_host_mount)
 TEST_F(chroot_prop, recursive_delete_removes_host_socket)
 {
 	struct stat st;
-	int ret = prepare_chroot(self->chroot_dir, self->hostrun);
 
-	ASSERT_EQ(0, ret) TH_LOG("cannot prepare the chroot: %s", strerror(-ret));
-	ASSERT_EQ(0, lstat(self->chroot_sock, &st))
-		TH_LOG("precondition: the host socket must be visible in the chroot");
+	SETUP_CHROOT();
+	SETUP_SOCKET_IN_CHROOT();
 	ASSERT_EQ(0, delete_tree(self->chroot_dir, false));
 	EXPECT_NE(0, lstat(self->host_sock, &st))
 		TH_LOG("the host socket survived a mount-crossing delete: not reproduced");
@@ -225,11 +242,9 @@ TEST_F(chroot_prop, recursive_delete_removes_host_socket)
 TEST_F(chroot_prop, one_file_system_delete_keeps_host_socket)
 {
 	struct stat st;
-	int ret = prepare_chroot(self->chroot_dir, self->hostrun);
 
-	ASSERT_EQ(0, ret) TH_LOG("cannot prepare the chroot: %s", strerror(-ret));
-	ASSERT_EQ(0, lstat(self->chroot_sock, &st))
-		TH_LOG("precondition: the host socket must be visible in the chroot");
+	SETUP_CHROOT();
+	SETUP_SOCKET_IN_CHROOT();
 	if (krepro_negative())
 		TH_LOG("negative control: the delete crosses mounts (no FTW_MOUNT)");
 	ASSERT_EQ(0, delete_tree(self->chroot_dir, !krepro_negative()));
@@ -243,9 +258,22 @@ TEST_F(chroot_prop, one_file_system_delete_keeps_host_socket)
  * change (0: none), after which the parent mounts a login tmpfs on the
  * host side and the child mounts one inside the chroot.
  */
+enum ns_step { NS_DONE, NS_UNSHARE, NS_CHROOT, NS_CHROOT_MOUNT, NS_LOGIN,
+	       NS_TALK };
+
+static const char *const ns_step_name[] = {
+	[NS_DONE] = "finish",
+	[NS_UNSHARE] = "make the child's mount namespace",
+	[NS_CHROOT] = "prepare the chroot in the child's namespace",
+	[NS_CHROOT_MOUNT] = "mount a tmpfs inside the chroot",
+	[NS_LOGIN] = "mount the user's login tmpfs on the host side",
+	[NS_TALK] = "talk with the namespace child",
+};
+
+/* Every failure here is set-up: the verdicts are the two "seen" fields. */
 struct ns_report {
-	int step;
-	int err;
+	int step;		/* enum ns_step; NS_DONE when all went well */
+	int err;		/* -errno at step */
 	int host_mount_seen_in_child;	/* 1, 0 or -errno */
 	int child_mount_seen_on_host;
 };
@@ -254,7 +282,7 @@ static int chroot_in_namespace(const char *chroot_dir, const char *hostrun,
 			       const char *host_user, const char *chroot_user,
 			       unsigned long propagation, struct ns_report *r)
 {
-	int to_child[2], to_parent[2], status;
+	int to_child[2], to_parent[2], status, login = 0;
 	char leak_host[PATH_MAX], leak_chroot[PATH_MAX], c;
 	pid_t pid;
 
@@ -274,28 +302,28 @@ static int chroot_in_namespace(const char *chroot_dir, const char *hostrun,
 
 		close(to_child[1]);
 		close(to_parent[0]);
-		cr.step = 1;
+		cr.step = NS_UNSHARE;
 		if (unshare(CLONE_NEWNS) ||
 		    (propagation && mount(NULL, "/", NULL, MS_REC | propagation, NULL))) {
 			cr.err = -errno;
 			goto report;
 		}
-		cr.step = 2;
+		cr.step = NS_CHROOT;
 		cr.err = prepare_chroot(chroot_dir, hostrun);
 		if (cr.err)
 			goto report;
 		/* Ready; wait for the parent's login mount. */
 		if (write(to_parent[1], "r", 1) != 1 || read(to_child[0], &c, 1) != 1) {
+			cr.step = NS_TALK;
 			cr.err = -EPIPE;
 			goto report;
 		}
 		cr.host_mount_seen_in_child = is_mount_point(chroot_user);
-		cr.step = 3;
-		if (mount_tmpfs(leak_chroot)) {
-			cr.err = -errno;
+		cr.step = NS_CHROOT_MOUNT;
+		cr.err = mount_tmpfs(leak_chroot);
+		if (cr.err)
 			goto report;
-		}
-		cr.step = 0;
+		cr.step = NS_DONE;
 report:
 		if (write(to_parent[1], "d", 1) != 1 ||
 		    write(to_parent[1], &cr, sizeof(cr)) != sizeof(cr))
@@ -310,15 +338,19 @@ report:
 	if (read(to_parent[0], &c, 1) != 1)
 		c = 'x';
 	if (c == 'r') {
-		if (mount_tmpfs(host_user))
-			r->err = -errno;
+		login = mount_tmpfs(host_user);
 		if (write(to_child[1], "g", 1) != 1 || read(to_parent[0], &c, 1) != 1)
 			c = 'x';
 	}
-	if (c == 'd' && read(to_parent[0], r, sizeof(*r)) == sizeof(*r) && !r->step)
-		r->child_mount_seen_on_host = is_mount_point(leak_host);
-	else if (c != 'd')
+	if (c != 'd' || read(to_parent[0], r, sizeof(*r)) != sizeof(*r)) {
+		r->step = NS_TALK;
 		r->err = -EPROTO;
+	} else if (login && !r->err) {
+		r->step = NS_LOGIN;
+		r->err = login;
+	} else if (r->step == NS_DONE) {
+		r->child_mount_seen_on_host = is_mount_point(leak_host);
+	}
 	close(to_child[1]);
 	close(to_parent[0]);
 	waitpid(pid, &status, 0);
@@ -327,10 +359,9 @@ report:
 }
 
 #define ASSERT_NS_SETUP(r, ret) do {						\
-	ASSERT_EQ(0, ret) TH_LOG("cannot run the namespace child: %s",		\
-				 strerror(-(ret)));				\
-	ASSERT_EQ(0, (r).err) TH_LOG("namespace child failed at step %d: %s",	\
-				     (r).step, strerror(-(r).err));		\
+	KREPRO_SETUP_OK(ret, "start the namespace child");			\
+	KREPRO_SETUP_ASSERT((r).err == 0, "cannot %s: %s",			\
+			    ns_step_name[(r).step], strerror(-(r).err));	\
 	ASSERT_LE(0, (r).host_mount_seen_in_child);				\
 	ASSERT_LE(0, (r).child_mount_seen_on_host);				\
 } while (0)
