@@ -57,6 +57,7 @@ enum op_step { STEP_BECOME_USER = 1, STEP_REMOVE, STEP_WHITEOUT_CHECK,
 	       STEP_CREATE, STEP_STAT, STEP_DONE };
 
 static const char *const step_name[] = {
+	[0] = "run the caller's child",
 	[STEP_BECOME_USER] = "become the caller", [STEP_REMOVE] = "remove",
 	[STEP_WHITEOUT_CHECK] = "look for the whiteout in upper",
 	[STEP_CREATE] = "create", [STEP_STAT] = "stat", [STEP_DONE] = "done",
@@ -225,24 +226,26 @@ FIXTURE_SETUP(ovl_whiteout)
 	int ret;
 
 	self->root[0] = '\0';
-	ASSERT_EQ(0, krepro_private_mount_ns())
-		TH_LOG("cannot make a private mount namespace: %s", strerror(errno));
+	KREPRO_SETUP_OK(krepro_private_mount_ns(), "make a private mount namespace");
 	ret = krepro_scratch_tmpfs(self->root, sizeof(self->root), "ovl");
-	ASSERT_EQ(0, ret) TH_LOG("cannot mount a scratch tmpfs: %s", strerror(-ret));
-	ASSERT_EQ(0, make_layers(self->root));
-	ASSERT_EQ(0, krepro_path(lower, sizeof(lower), "%s/lower", self->root));
-	ret = populate_lower(lower, CALLER_UID, CALLER_GID);
-	ASSERT_EQ(0, ret) TH_LOG("cannot populate the lower layer: %s", strerror(-ret));
+	KREPRO_SETUP_OK(ret, "mount a scratch tmpfs");
+	KREPRO_SETUP_OK(make_layers(self->root), "make the overlay's directories");
+	ret = krepro_path(lower, sizeof(lower), "%s/lower", self->root);
+	if (!ret)
+		ret = populate_lower(lower, CALLER_UID, CALLER_GID);
+	KREPRO_SETUP_OK(ret, "populate the lower layer");
 
 	ret = mount_overlay(self->root, NULL);
 	if (ret == -ENODEV)
 		SKIP(return, "overlay filesystem not available in this kernel");
-	ASSERT_EQ(0, ret) TH_LOG("cannot mount overlay: %s", strerror(-ret));
+	KREPRO_SETUP_OK(ret, "mount overlay");
 
-	ASSERT_EQ(0, krepro_path(self->merged_home, sizeof(self->merged_home),
-				 "%s/merged/home", self->root));
-	ASSERT_EQ(0, krepro_path(self->upper_home, sizeof(self->upper_home),
-				 "%s/upper/home", self->root));
+	ret = krepro_path(self->merged_home, sizeof(self->merged_home),
+			  "%s/merged/home", self->root);
+	if (!ret)
+		ret = krepro_path(self->upper_home, sizeof(self->upper_home),
+				  "%s/upper/home", self->root);
+	KREPRO_SETUP_OK(ret, "name the overlay's paths");
 }
 
 FIXTURE_TEARDOWN(ovl_whiteout)
@@ -266,8 +269,21 @@ static int recreate(const char *merged, const char *upper, enum obj_type type,
 		.uid = CALLER_UID, .gid = CALLER_GID,
 	};
 
+	memset(r, 0, sizeof(*r));
 	return krepro_in_child(recreate_as_caller, &a, r, sizeof(*r));
 }
+
+/*
+ * A recreate that failed before it touched the overlay - no child, or a
+ * child that could not become the caller - is set-up; a failure from the
+ * remove on, or a child killed by a signal, is the overlay's answer.  A
+ * macro: it ends the test.
+ */
+#define SETUP_RECREATE_RAN(what, ret, r)					\
+	KREPRO_SETUP_ASSERT((ret) == 0 || (ret) == -EINTR ||			\
+			    (r).step > STEP_BECOME_USER,			\
+			    "%s: cannot %s: %s", (what), step_name[(r).step],	\
+			    strerror(-(ret)))
 
 /*
  * The body shared by the four "over whiteout" tests: the mechanism (a
@@ -278,6 +294,8 @@ static int recreate(const char *merged, const char *upper, enum obj_type type,
 	struct op_result r;							\
 	int ret = recreate(self->merged_home, self->upper_home, (type), true,	\
 			   NULL, &r);						\
+										\
+	SETUP_RECREATE_RAN(obj_name[type], ret, r);				\
 	ASSERT_EQ(0, ret) TH_LOG("%s: cannot %s: %s", obj_name[type],		\
 				 step_name[r.step], strerror(-ret));		\
 	ASSERT_TRUE(r.whiteout) TH_LOG("%s: removing the lower object left no "	\
@@ -324,6 +342,7 @@ TEST_F(ovl_whiteout, mkdir_fresh_name_gets_caller_owner)
 
 	ret = recreate(self->merged_home, self->upper_home, OBJ_DIR, false,
 		       "fresh", &r);
+	SETUP_RECREATE_RAN("fresh dir", ret, r);
 	ASSERT_EQ(0, ret) TH_LOG("fresh dir: cannot %s: %s",
 				 step_name[r.step], strerror(-ret));
 	ASSERT_EQ(0, krepro_path(upper, sizeof(upper), "%s/fresh", self->upper_home));
@@ -483,8 +502,10 @@ TEST_F(ovl_whiteout, userns_mkdir_over_whiteout_gets_caller_owner)
 	bool premounted = false;
 	pid_t pid;
 
-	ASSERT_EQ(0, krepro_path(dir, sizeof(dir), "%s/ns", self->root));
-	ASSERT_EQ(0, mkdir(dir, 0755));
+	ret = krepro_path(dir, sizeof(dir), "%s/ns", self->root);
+	if (!ret)
+		ret = mkdir(dir, 0755) ? -errno : 0;
+	KREPRO_SETUP_OK(ret, "make the namespace's directory");
 
 	/*
 	 * Overlay in a user namespace keeps its metadata in user.* xattrs.
@@ -496,16 +517,16 @@ TEST_F(ovl_whiteout, userns_mkdir_over_whiteout_gets_caller_owner)
 		if (ret == -ENOENT || ret == -ENXIO)
 			SKIP(return, "tmpfs has no user.* xattrs here (added in 6.6) and "
 			     "no ext4 on a loop device could stand in: %s", strerror(-ret));
-		ASSERT_EQ(0, ret) TH_LOG("cannot put the upper on ext4: %s",
-					 strerror(-ret));
+		KREPRO_SETUP_OK(ret, "put the upper on ext4");
 		premounted = true;
 	}
-	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	ret = pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC) ||
+	      pipe2(res, O_CLOEXEC) ? -errno : 0;
+	KREPRO_SETUP_OK(ret, "make the pipes to the namespace's mounter");
 
 	pid = fork();
-	ASSERT_GE(pid, 0);
+	KREPRO_SETUP_ASSERT(pid >= 0, "cannot fork the namespace's mounter: %s",
+			    strerror(errno));
 	if (pid == 0)
 		userns_mounter(dir, premounted, ready[1], go[0], res[1]);
 	close(ready[1]);
@@ -516,12 +537,15 @@ TEST_F(ovl_whiteout, userns_mkdir_over_whiteout_gets_caller_owner)
 		ret = write_id_map(pid, "uid_map");
 		if (!ret)
 			ret = write_id_map(pid, "gid_map");
-		ASSERT_EQ(0, ret) TH_LOG("cannot write the id maps: %s", strerror(-ret));
-		ASSERT_EQ(1, write(go[1], "g", 1));
+		KREPRO_SETUP_OK(ret, "write the id maps");
+		KREPRO_SETUP_ASSERT(write(go[1], "g", 1) == 1,
+				    "cannot start the namespace's mounter: %s",
+				    strerror(errno));
 	}
 	close(go[1]);
-	ASSERT_EQ((ssize_t)sizeof(r), read(res[0], &r, sizeof(r)))
-		TH_LOG("the namespace's mounter died without a report");
+	/* The mounter only sets up; the recreate runs in its own child. */
+	KREPRO_SETUP_ASSERT(read(res[0], &r, sizeof(r)) == (ssize_t)sizeof(r),
+			    "the namespace's mounter died without a report");
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 
 	if (r.step == NS_UNSHARE && (r.err == -EPERM || r.err == -ENOSPC))
@@ -534,6 +558,9 @@ TEST_F(ovl_whiteout, userns_mkdir_over_whiteout_gets_caller_owner)
 				     r.err == -ENODEV))
 		SKIP(return, "this kernel refuses overlay mounts in a user "
 		     "namespace: %s", strerror(-r.err));
+	KREPRO_SETUP_ASSERT(r.err == 0 || r.step == NS_OP, "cannot %s: %s",
+			    ns_step_name[r.step], strerror(-r.err));
+	SETUP_RECREATE_RAN("userns dir", r.err, r.op);
 	ASSERT_EQ(0, r.err) TH_LOG("cannot %s: %s (%s)", ns_step_name[r.step],
 				   strerror(-r.err),
 				   r.step == NS_OP ? step_name[r.op.step] : "");
