@@ -178,6 +178,13 @@ struct tar_job {
 
 #define CHILD_SETUP_FAILED 126	/* exit status of a child that never ran tar */
 
+/* Whether a spawned tar's wait status says tar itself never ran. */
+static bool tar_never_ran(int status)
+{
+	return WIFEXITED(status) && (WEXITSTATUS(status) == 127 ||
+				     WEXITSTATUS(status) == CHILD_SETUP_FAILED);
+}
+
 static pid_t spawn_tar(const struct tar_job *j)
 {
 	pid_t pid = fork_kid();
@@ -734,9 +741,9 @@ FIXTURE_SETUP(tar_race)
 	self->root[0] = '\0';
 	/* A write to a dead actor's pipe must be an error, not death. */
 	signal(SIGPIPE, SIG_IGN);
-	ASSERT_EQ(0, krepro_private_mount_ns());
+	KREPRO_SETUP_OK(krepro_private_mount_ns(), "make a private mount namespace");
 	ret = krepro_scratch_tmpfs(self->root, sizeof(self->root), "tar_race");
-	ASSERT_EQ(0, ret) TH_LOG("cannot mount a scratch tmpfs: %s", strerror(-ret));
+	KREPRO_SETUP_OK(ret, "mount a scratch tmpfs");
 }
 
 FIXTURE_TEARDOWN(tar_race)
@@ -751,8 +758,31 @@ FIXTURE_TEARDOWN(tar_race)
 		if (_ret == -ENOENT || _ret == -ENOTSUP) \
 			SKIP(return, "%s", _ret == -ENOENT ? "tar is not installed" : \
 			     "tar on PATH is not GNU tar: no delayed-link placeholders"); \
-		ASSERT_EQ(0, _ret) TH_LOG("cannot run tar --version: %s", \
-					  strerror(-_ret)); \
+		KREPRO_SETUP_OK(_ret, "run tar --version"); \
+	} while (0)
+
+/* The archive of the layout in self->ar, checked: set-up of every test. */
+#define SETUP_ARCHIVE(tag, layout) do { \
+		int _ret = make_archive(self->root, (tag), &(layout), self->archive, \
+					sizeof(self->archive), &self->ar); \
+		\
+		KREPRO_SETUP_ASSERT(!_ret, "cannot make the archive: %s", \
+				    _ret == -ECHILD ? "tar -c failed" : strerror(-_ret)); \
+		_ret = count_type(&self->ar, '2'); \
+		KREPRO_SETUP_ASSERT(_ret == (layout).links + (layout).early_links, \
+				    "the archive holds %d symlinks, not %d", _ret, \
+				    (layout).links + (layout).early_links); \
+	} while (0)
+
+/*
+ * A race or replay whose round could not run: set-up when *setup names
+ * the step (nothing of that round was tried), else a plain failure.
+ */
+#define ASSERT_ROUNDS_RAN(ret, setup, r) do { \
+		KREPRO_SETUP_ASSERT(!(ret) || !(setup), "round %lu: cannot %s: %s", \
+				    (r).n + 1, (setup), strerror(-(ret))); \
+		ASSERT_EQ(0, ret) TH_LOG("round %lu could not run: %s", \
+					 (r).n + 1, strerror(-(ret))); \
 	} while (0)
 
 /* Make root/WHATnr, its path into buf. */
@@ -768,11 +798,13 @@ static int new_dir(char *buf, size_t len, const char *root, const char *what, in
 /*
  * One round: ntars tars extract the archive into a fresh directory at
  * once (each holding flock(LOCK_EX) on it when lock), then the tree is
- * compared with the listing and removed.  Anomalies go into t.
+ * compared with the listing and removed.  Anomalies go into t.  On an
+ * error *setup names the set-up step that failed, or is NULL when the
+ * tars had run.
  */
 static int extraction_round(const char *root, const char *archive, int round,
 			    const struct archive *a, int ntars, bool lock,
-			    struct tally *t)
+			    struct tally *t, const char **setup)
 {
 	char dir[PATH_MAX], logs[MAX_TARS][PATH_MAX], line[200];
 	struct tar_job job = { .stdin_fd = -1 };
@@ -780,11 +812,13 @@ static int extraction_round(const char *root, const char *archive, int round,
 	int i, ret, status;
 
 	memset(t, 0, sizeof(*t));
+	*setup = "make the round's directory";
 	if (ntars > MAX_TARS)
 		return -EINVAL;
 	ret = new_dir(dir, sizeof(dir), root, "round", round);
 	if (ret)
 		return ret;
+	*setup = "start the tars";
 	if (pipe2(job.gate, O_CLOEXEC))
 		return -errno;
 	job.argv[0] = "tar";
@@ -807,6 +841,8 @@ static int extraction_round(const char *root, const char *archive, int round,
 	close(job.gate[0]);
 	close(job.gate[1]);	/* go */
 	ntars = i;
+	if (!ret)
+		*setup = NULL;
 	for (i = 0; i < ntars; i++) {
 		status = kid_wait(pids[i]);
 		if (status < 0) {
@@ -815,9 +851,10 @@ static int extraction_round(const char *root, const char *archive, int round,
 		}
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			continue;
-		if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 ||
-					  WEXITSTATUS(status) == CHILD_SETUP_FAILED))
-			ret = ret ? ret : -ENOEXEC;
+		if (tar_never_ran(status) && !ret) {
+			ret = -ENOEXEC;
+			*setup = "run tar";
+		}
 		first_line(logs[i], line, sizeof(line));
 		tally_note(t, TAR_EXIT, "tar %d exited with status %d: %s", i,
 			   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
@@ -854,11 +891,12 @@ static void race_add(struct krepro_race *r, const struct tally *t)
 
 /*
  * Extraction rounds over the racy budget; the first anomaly seen, with its
- * round, goes into first.  0, or -errno when a round could not run.
+ * round, goes into first.  0, or -errno when a round could not run (with
+ * *setup as extraction_round leaves it).
  */
 static int extraction_race(const char *root, const char *archive, int *roundp,
 			   const struct archive *a, bool lock, struct krepro_race *r,
-			   char *first, size_t len)
+			   char *first, size_t len, const char **setup)
 {
 	struct tally t;
 	int ret;
@@ -866,7 +904,8 @@ static int extraction_race(const char *root, const char *archive, int *roundp,
 	first[0] = '\0';
 	race_start(r);
 	while (krepro_race_more(r)) {
-		ret = extraction_round(root, archive, (*roundp)++, a, RACE_TARS, lock, &t);
+		ret = extraction_round(root, archive, (*roundp)++, a, RACE_TARS, lock, &t,
+				       setup);
 		if (ret)
 			return ret;
 		if (!first[0] && t.first[0])
@@ -885,18 +924,16 @@ static int extraction_race(const char *root, const char *archive, int *roundp,
 TEST_F_TIMEOUT(tar_race, parallel_extractions_collide_on_placeholders, RACE_TIMEOUT)
 {
 	struct krepro_race r;
+	const char *setup;
 	char first[256];
 	int ret;
 
 	REQUIRE_GNU_TAR();
-	ret = make_archive(self->root, "race", &race_layout, self->archive,
-			   sizeof(self->archive), &self->ar);
-	ASSERT_EQ(0, ret) TH_LOG("cannot make the archive: %s", strerror(-ret));
-	ASSERT_EQ(race_layout.links, count_type(&self->ar, '2'));
+	SETUP_ARCHIVE("race", race_layout);
 
 	ret = extraction_race(self->root, self->archive, &self->round, &self->ar,
-			      false, &r, first, sizeof(first));
-	ASSERT_EQ(0, ret) TH_LOG("a round could not run: %s", strerror(-ret));
+			      false, &r, first, sizeof(first), &setup);
+	ASSERT_ROUNDS_RAN(ret, setup, r);
 	if (first[0])
 		ksft_print_msg("first anomaly: %s\n", first);
 	EXPECT_LT(0UL, r.k) TH_LOG("not reproduced in %lu runs", r.n);
@@ -910,19 +947,18 @@ TEST_F_TIMEOUT(tar_race, flock_serialised_extractions_are_exact, RACE_TIMEOUT)
 {
 	bool lock = !krepro_negative();
 	struct krepro_race r;
+	const char *setup;
 	char first[256];
 	int ret;
 
 	REQUIRE_GNU_TAR();
 	if (!lock)
 		ksft_print_msg("negative mode: the tars take no lock\n");
-	ret = make_archive(self->root, "race", &race_layout, self->archive,
-			   sizeof(self->archive), &self->ar);
-	ASSERT_EQ(0, ret) TH_LOG("cannot make the archive: %s", strerror(-ret));
+	SETUP_ARCHIVE("race", race_layout);
 
 	ret = extraction_race(self->root, self->archive, &self->round, &self->ar,
-			      lock, &r, first, sizeof(first));
-	ASSERT_EQ(0, ret) TH_LOG("a round could not run: %s", strerror(-ret));
+			      lock, &r, first, sizeof(first), &setup);
+	ASSERT_ROUNDS_RAN(ret, setup, r);
 	EXPECT_EQ(0UL, r.k) TH_LOG("%lu of %lu %s rounds went wrong; first: %s", r.k,
 				 r.n, lock ? "locked" : "unlocked", first);
 }
@@ -979,9 +1015,7 @@ TEST_F_TIMEOUT(tar_race, killed_extraction_leaves_mode_000_placeholders, 60)
 	pid_t pid;
 
 	REQUIRE_GNU_TAR();
-	ret = make_archive(self->root, "kill", &kill_layout, self->archive,
-			   sizeof(self->archive), &self->ar);
-	ASSERT_EQ(0, ret) TH_LOG("cannot make the archive: %s", strerror(-ret));
+	SETUP_ARCHIVE("kill", kill_layout);
 
 	/*
 	 * Feed tar through a pipe only the records up to the start of
@@ -992,16 +1026,20 @@ TEST_F_TIMEOUT(tar_race, killed_extraction_leaves_mode_000_placeholders, 60)
 	for (i = 0; i < self->ar.n; i++)
 		if (!strcmp(self->ar.e[i].name, "big.bin"))
 			prefix = self->ar.e[i].offset + 2 * TAR_BLOCK;
-	ASSERT_NE(0UL, prefix);
+	KREPRO_SETUP_ASSERT(prefix, "the archive has no big.bin");
 	prefix = (prefix + TAR_RECORD - 1) / TAR_RECORD * TAR_RECORD;
-	ASSERT_GT(self->ar.len, prefix + kill_layout.big_size / 2);
-	ASSERT_GE(65536UL, prefix) TH_LOG("the prefix must fit in a pipe buffer");
+	KREPRO_SETUP_ASSERT(self->ar.len > prefix + kill_layout.big_size / 2,
+			    "the archive ends %zu bytes after big.bin's first records",
+			    self->ar.len - prefix);
+	KREPRO_SETUP_ASSERT(prefix <= 65536, "the prefix (%zu bytes) does not fit "
+			    "in a pipe buffer", prefix);
 
-	ASSERT_EQ(0, new_dir(dir, sizeof(dir), self->root, "kill", 0));
+	KREPRO_SETUP_OK(new_dir(dir, sizeof(dir), self->root, "kill", 0),
+			"make the extraction directory");
 	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	ASSERT_LE(0, in) TH_LOG("inotify_init1: %s", strerror(errno));
-	ASSERT_LE(0, inotify_add_watch(in, dir, IN_CREATE | IN_CLOSE_WRITE));
-	ASSERT_EQ(0, pipe2(feed, O_CLOEXEC));
+	ret = in < 0 || inotify_add_watch(in, dir, IN_CREATE | IN_CLOSE_WRITE) < 0 ||
+	      pipe2(feed, O_CLOEXEC) ? -errno : 0;
+	KREPRO_SETUP_OK(ret, "watch the extraction directory");
 
 	job.argv[0] = "tar";
 	job.argv[1] = "-xf";
@@ -1010,9 +1048,11 @@ TEST_F_TIMEOUT(tar_race, killed_extraction_leaves_mode_000_placeholders, 60)
 	job.argv[4] = dir;
 	job.stdin_fd = feed[0];
 	pid = spawn_tar(&job);
-	ASSERT_LT(0, pid);
+	KREPRO_SETUP_ASSERT(pid > 0, "cannot start tar: %s", strerror(-pid));
 	close(feed[0]);
-	ASSERT_EQ((ssize_t)prefix, write(feed[1], self->ar.data, prefix));
+	KREPRO_SETUP_ASSERT(write(feed[1], self->ar.data, prefix) == (ssize_t)prefix,
+			    "cannot feed tar the archive's first records: %s",
+			    strerror(errno));
 
 	while (w.closed < w.want) {
 		struct pollfd pfd = { .fd = in, .events = POLLIN };
@@ -1026,6 +1066,8 @@ TEST_F_TIMEOUT(tar_race, killed_extraction_leaves_mode_000_placeholders, 60)
 	status = kid_wait(pid);
 	close(feed[1]);
 	close(in);
+	KREPRO_SETUP_ASSERT(!tar_never_ran(status), "tar did not run (exit status %d)",
+			    WEXITSTATUS(status));
 	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 		TH_LOG("tar ended with status 0x%x before the kill", status);
 
@@ -1096,12 +1138,11 @@ TEST_F(tar_race, absolute_names_extraction_makes_no_placeholders)
 	REQUIRE_GNU_TAR();
 	if (!absolute)
 		ksft_print_msg("negative mode: tar runs without -P\n");
-	ret = make_archive(self->root, "race", &race_layout, self->archive,
-			   sizeof(self->archive), &self->ar);
-	ASSERT_EQ(0, ret) TH_LOG("cannot make the archive: %s", strerror(-ret));
-	ASSERT_EQ(0, new_dir(dir, sizeof(dir), self->root, "control", 0));
+	SETUP_ARCHIVE("race", race_layout);
+	KREPRO_SETUP_OK(new_dir(dir, sizeof(dir), self->root, "control", 0),
+			"make the extraction directory");
 	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	ASSERT_LE(0, in) TH_LOG("inotify_init1: %s", strerror(errno));
+	KREPRO_SETUP_ASSERT(in >= 0, "cannot start inotify: %s", strerror(errno));
 
 	/* Watch every directory that holds symlinks, made ahead of tar. */
 	for (i = 0; i < self->ar.n; i++) {
@@ -1109,19 +1150,24 @@ TEST_F(tar_race, absolute_names_extraction_makes_no_placeholders)
 
 		if (self->ar.e[i].type != '2')
 			continue;
-		ASSERT_EQ(0, krepro_path(parent, sizeof(parent), "%s", self->ar.e[i].name));
+		KREPRO_SETUP_OK(krepro_path(parent, sizeof(parent), "%s",
+					    self->ar.e[i].name), "name a symlink's directory");
 		*(strrchr(parent, '/') ?: parent) = '\0';
 		for (j = 0; j < w.ndirs; j++)
 			if (!strcmp(w.dirs[j], parent))
 				break;
 		if (j < w.ndirs)
 			continue;
-		ASSERT_GT(8, w.ndirs);
+		KREPRO_SETUP_ASSERT(w.ndirs < 8, "more than 8 directories hold symlinks");
 		strcpy(w.dirs[w.ndirs], parent);
-		ASSERT_EQ(0, krepro_path(path, sizeof(path), "%s/%s", dir, parent));
-		ASSERT_EQ(0, make_dirs(path));
-		w.wds[w.ndirs] = inotify_add_watch(in, path, IN_CREATE | IN_CLOSE_WRITE);
-		ASSERT_LE(0, w.wds[w.ndirs]) TH_LOG("watch %s: %s", path, strerror(errno));
+		ret = krepro_path(path, sizeof(path), "%s/%s", dir, parent);
+		if (!ret)
+			ret = make_dirs(path);
+		w.wds[w.ndirs] = ret ? -1 : inotify_add_watch(in, path,
+							     IN_CREATE | IN_CLOSE_WRITE);
+		if (!ret && w.wds[w.ndirs] < 0)
+			ret = -errno;
+		KREPRO_SETUP_OK(ret, "make and watch a symlink's directory");
 		w.ndirs++;
 	}
 
@@ -1132,12 +1178,15 @@ TEST_F(tar_race, absolute_names_extraction_makes_no_placeholders)
 	job.argv[a++] = self->archive;
 	job.argv[a++] = "-C";
 	job.argv[a++] = dir;
-	ASSERT_EQ(0, krepro_path(path, sizeof(path), "%s/control.err", self->root));
+	KREPRO_SETUP_OK(krepro_path(path, sizeof(path), "%s/control.err", self->root),
+			"name tar's log");
 	job.errlog = path;
 	pid = spawn_tar(&job);
-	ASSERT_LT(0, pid) TH_LOG("cannot start tar: %s", strerror(-pid));
+	KREPRO_SETUP_ASSERT(pid > 0, "cannot start tar: %s", strerror(-pid));
 	status = kid_wait(pid);
 	ASSERT_LE(0, status);
+	KREPRO_SETUP_ASSERT(!tar_never_ran(status), "tar did not run (exit status %d)",
+			    WEXITSTATUS(status));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("tar exited with status 0x%x", status);
 	ret = drain_events(in, count_link_events, &w);
@@ -1404,10 +1453,11 @@ static const char *step_text(const struct step *s, char *buf, size_t len)
 /*
  * Run the schedule round after round over the racy budget; a round hits
  * when every step gives what the schedule says.  0, or -errno when a round
- * could not run.
+ * could not run, *setup naming the set-up step that failed (NULL when the
+ * schedule had started).
  */
 static int replay(const char *root, int *roundp, const struct schedule *sc,
-		  struct krepro_race *r, char *why, size_t whylen)
+		  struct krepro_race *r, char *why, size_t whylen, const char **setup)
 {
 	char dir[PATH_MAX], path[PATH_MAX], stepbuf[32];
 	struct actor acs[2];
@@ -1417,6 +1467,7 @@ static int replay(const char *root, int *roundp, const struct schedule *sc,
 	race_start(r);
 	ksft_print_msg("schedule: %s\n", sc->what);
 	while (krepro_race_more(r)) {
+		*setup = "make the round's directory";
 		ret = new_dir(dir, sizeof(dir), root, "replay", (*roundp)++);
 		if (!ret)
 			ret = krepro_path(path, sizeof(path), "%s/proof/of", dir);
@@ -1431,6 +1482,7 @@ static int replay(const char *root, int *roundp, const struct schedule *sc,
 		ret = actor_start(&acs[A], path);
 		if (!ret)
 			ret = actor_start(&acs[B], path);
+		*setup = ret ? "start the actors" : NULL;
 		hit = true;
 		for (i = 0; !ret && i < sc->nsteps; i++) {
 			ret = conduct(acs, path, &sc->steps[i], &got);
@@ -1459,9 +1511,10 @@ static int replay(const char *root, int *roundp, const struct schedule *sc,
 #define REPLAY_TEST(sc) do { \
 		struct krepro_race _r; \
 		char _why[256] = ""; \
+		const char *_setup; \
 		int _ret = replay(self->root, &self->round, &(sc), &_r, _why, \
-				  sizeof(_why)); \
-		ASSERT_EQ(0, _ret) TH_LOG("a round could not run: %s", strerror(-_ret)); \
+				  sizeof(_why), &_setup); \
+		ASSERT_ROUNDS_RAN(_ret, _setup, _r); \
 		EXPECT_EQ(_r.n, _r.k) TH_LOG("%lu of %lu rounds gave another outcome; " \
 					     "first: %s", _r.n - _r.k, _r.n, _why); \
 	} while (0)
