@@ -723,20 +723,23 @@ FIXTURE_SETUP(loop_image)
 	memset(self->readers, 0, sizeof(self->readers));
 	watch_top();
 
-	ASSERT_EQ(0, krepro_private_mount_ns())
-		TH_LOG("cannot make a private mount namespace: %s", strerror(errno));
+	KREPRO_SETUP_OK(krepro_private_mount_ns(), "make a private mount namespace");
 	ret = krepro_scratch_tmpfs(self->root, sizeof(self->root), "loop-image");
-	ASSERT_EQ(0, ret) TH_LOG("cannot mount a scratch tmpfs: %s", strerror(-ret));
-	ASSERT_EQ(0, krepro_path(self->imgdir, sizeof(self->imgdir), "%s/images",
-				 self->root));
-	ASSERT_EQ(0, krepro_path(self->image, sizeof(self->image), "%s/stack.img",
-				 self->imgdir));
-	ASSERT_EQ(0, krepro_path(self->backup, sizeof(self->backup),
-				 "%s/stack.img.orig", self->root));
-	ASSERT_EQ(0, krepro_path(self->mnt, sizeof(self->mnt), "%s/mnt", self->root));
-	ASSERT_EQ(0, krepro_path(self->disk, sizeof(self->disk), "%s/disk", self->root));
-	ASSERT_EQ(0, mkdir(self->imgdir, 0755));
-	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	KREPRO_SETUP_OK(ret, "mount a scratch tmpfs");
+	ret = krepro_path(self->imgdir, sizeof(self->imgdir), "%s/images", self->root);
+	if (!ret)
+		ret = krepro_path(self->image, sizeof(self->image), "%s/stack.img",
+				  self->imgdir);
+	if (!ret)
+		ret = krepro_path(self->backup, sizeof(self->backup), "%s/stack.img.orig",
+				  self->root);
+	if (!ret)
+		ret = krepro_path(self->mnt, sizeof(self->mnt), "%s/mnt", self->root);
+	if (!ret)
+		ret = krepro_path(self->disk, sizeof(self->disk), "%s/disk", self->root);
+	if (!ret)
+		ret = mkdir(self->imgdir, 0755) || mkdir(self->mnt, 0755) ? -errno : 0;
+	KREPRO_SETUP_OK(ret, "make the image's and the mount's directories");
 	self->sum = ro_segments_sum();
 
 	ret = make_image(self->root, self->image);
@@ -745,10 +748,9 @@ FIXTURE_SETUP(loop_image)
 		krepro_scratch_release(self->root);
 		SKIP(return, "mkfs.ext4 is not available");
 	}
-	ASSERT_EQ(0, ret) TH_LOG("cannot make the ext4 image (mkfs.ext4 -d): %s",
-				 strerror(-ret));
-	ret = copy_file(self->image, self->backup, 0644);
-	ASSERT_EQ(0, ret) TH_LOG("cannot save a copy of the image: %s", strerror(-ret));
+	KREPRO_SETUP_OK(ret, "make the ext4 image (mkfs.ext4 -d)");
+	KREPRO_SETUP_OK(copy_file(self->image, self->backup, 0644),
+			"save a copy of the image");
 
 	ret = mount_image(self->image, self->mnt, false, self->dev, sizeof(self->dev));
 	if (ret == -ENOENT || ret == -ENXIO || ret == -ENODEV)
@@ -757,12 +759,12 @@ FIXTURE_SETUP(loop_image)
 		SKIP(return, "no loop devices here (module loop?): %s", strerror(-ret));
 	if (ret == -ENODEV)
 		SKIP(return, "ext4 is not available in this kernel");
-	ASSERT_EQ(0, ret) TH_LOG("cannot mount the image ro on a loop device: %s",
-				 strerror(-ret));
+	KREPRO_SETUP_OK(ret, "mount the image ro on a loop device");
 
 	sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, sh);
+	KREPRO_SETUP_ASSERT(sh != MAP_FAILED, "cannot map the readers' counters: %s",
+			    strerror(errno));
 	self->sh = sh;
 }
 
@@ -1006,17 +1008,15 @@ static void note_race(const struct shared *sh, const struct race_result *res)
 }
 
 /*
- * Start the readers and require them clean before anything writes.  A
- * macro, so that the assertions stay in the test body.
+ * Start the readers and require them clean before anything writes: set-up
+ * of every race.  A macro, so that the assertions stay in the test body.
  */
 #define ASSERT_READERS_CLEAN_AT_START() do {					\
 	unsigned long dirty;							\
-	int warm = readers_warm_up(self, &dirty);				\
 										\
-	ASSERT_EQ(0, warm) TH_LOG("the readers did not get going: %s",		\
-				  strerror(-warm));				\
-	ASSERT_EQ(0UL, dirty) TH_LOG("readers met %lu anomalies before any "	\
-				     "write: the set-up is broken", dirty);	\
+	KREPRO_SETUP_OK(readers_warm_up(self, &dirty), "start the readers");	\
+	KREPRO_SETUP_ASSERT(dirty == 0, "readers met %lu anomalies before any "	\
+			    "write", dirty);					\
 } while (0)
 
 /*
@@ -1106,11 +1106,10 @@ TEST_F_TIMEOUT(loop_image, immutable_image_refuses_root_writer, 600)
 			note("tmpfs has no immutable attribute here (%s): image on ext4",
 			     strerror(-ret));
 			ret = move_image_to_ext4(self, false);
-			ASSERT_EQ(0, ret) TH_LOG("cannot move the image to ext4: %s",
-						 strerror(-ret));
+			KREPRO_SETUP_OK(ret, "move the image to ext4");
 			ret = set_immutable(self->image, true);
 		}
-		ASSERT_EQ(0, ret) TH_LOG("cannot set FS_IMMUTABLE_FL: %s", strerror(-ret));
+		KREPRO_SETUP_OK(ret, "set FS_IMMUTABLE_FL");
 	}
 	ASSERT_MITIGATION_HOLDS(EPERM, "immutable image");
 	if (!krepro_negative())
@@ -1123,15 +1122,11 @@ TEST_F_TIMEOUT(loop_image, immutable_image_refuses_root_writer, 600)
  */
 TEST_F_TIMEOUT(loop_image, read_only_bind_refuses_root_writer, 600)
 {
-	int ret;
-
-	if (krepro_negative()) {
+	if (krepro_negative())
 		note("negative control: the image's directory stays writable");
-	} else {
-		ret = bind_read_only(self->imgdir);
-		ASSERT_EQ(0, ret) TH_LOG("cannot bind %s read-only: %s", self->imgdir,
-					 strerror(-ret));
-	}
+	else
+		KREPRO_SETUP_OK(bind_read_only(self->imgdir),
+				"bind the image's directory read-only");
 	ASSERT_MITIGATION_HOLDS(EROFS, "read-only bind");
 }
 
@@ -1146,7 +1141,7 @@ TEST_F(loop_image, mode_0444_does_not_stop_root)
 
 	if (!have_cap(CAP_DAC_OVERRIDE))
 		SKIP(return, "this test runs without CAP_DAC_OVERRIDE");
-	ASSERT_EQ(0, chmod(self->image, 0444));
+	KREPRO_SETUP_OK(chmod(self->image, 0444) ? -errno : 0, "chmod the image 0444");
 	ret = rewrite_image(self->image, self->backup);
 	EXPECT_EQ(0, ret) TH_LOG("root's rewrite of a mode 0444 image failed: %s "
 				 "(not reproduced)", strerror(-ret));
@@ -1183,11 +1178,12 @@ TEST_F(loop_image, dropped_dac_override_refuses_writer)
 
 	if (krepro_negative())
 		note("negative control: the writer keeps its capabilities");
-	ASSERT_EQ(0, chmod(self->image, 0444));
+	KREPRO_SETUP_OK(chmod(self->image, 0444) ? -errno : 0, "chmod the image 0444");
 	ret = krepro_in_child(write_without_dac, paths, &w, sizeof(w));
-	ASSERT_EQ(0, ret) TH_LOG("the writer child failed: %s", strerror(-ret));
-	ASSERT_EQ(DAC_WRITE, w.step) TH_LOG("cannot drop the capabilities: %s",
-					    strerror(-w.err));
+	/* No child, or one that could not report: nothing learned of the refusal. */
+	KREPRO_SETUP_OK(ret, "run the writer child");
+	KREPRO_SETUP_ASSERT(w.step == DAC_WRITE, "cannot drop the capabilities: %s",
+			    strerror(-w.err));
 	EXPECT_EQ(-EACCES, w.err) TH_LOG("expected EACCES, the writer %s saw %s",
 		krepro_negative() ? "with its capabilities kept" :
 		"without CAP_DAC_OVERRIDE", w.err ? strerror(-w.err) : "success");
@@ -1196,7 +1192,8 @@ TEST_F(loop_image, dropped_dac_override_refuses_writer)
 /*
  * What a read of the data file gives once the backing file is truncated:
  * "zeros", "eio", "stale" (the old data), "mixed", "short" or an errno
- * name.  NULL when the set-up failed; *why says where, *err with what.
+ * name.  NULL when the set-up failed (nothing was read past the end yet);
+ * *why says where, *err with what.
  */
 static const char *read_after_truncate(FIXTURE_DATA(loop_image) *self,
 				       const char **why, int *err)
@@ -1256,6 +1253,10 @@ static const char *read_after_truncate(FIXTURE_DATA(loop_image) *self,
 	return zeros ? "zeros" : intact ? "stale" : "mixed";
 }
 
+#define SETUP_READ_RAN(seen, why, err)						\
+	KREPRO_SETUP_ASSERT((seen) != NULL, "cannot %s: %s", (why),		\
+			    (err) ? strerror(err) : "wrong content")
+
 /*
  * Validate that with a buffered loop device, reads of the truncated range
  * return zeros (recorded as "buffered=..." per kernel).  Zeros is what the
@@ -1268,8 +1269,7 @@ TEST_F(loop_image, buffered_read_of_truncated_image_gives_zeros)
 	int err;
 
 	seen = read_after_truncate(self, &why, &err);
-	ASSERT_NE(NULL, seen) TH_LOG("cannot %s: %s", why,
-				     err ? strerror(err) : "wrong content");
+	SETUP_READ_RAN(seen, why, err);
 	note("buffered=%s", seen);
 	EXPECT_STREQ("zeros", seen) TH_LOG("buffered loop: expected zeros past "
 					   "the backing file's end, saw %s", seen);
@@ -1295,11 +1295,9 @@ TEST_F(loop_image, direct_io_read_of_truncated_image_gives_eio)
 		if (ret == -ENOENT)
 			SKIP(return, "tmpfs has no O_DIRECT here and mkfs.ext4 is missing");
 	}
-	ASSERT_EQ(0, ret) TH_LOG("cannot mount the image with loop direct I/O: %s",
-				 strerror(-ret));
+	KREPRO_SETUP_OK(ret, "mount the image with loop direct I/O");
 	seen = read_after_truncate(self, &why, &err);
-	ASSERT_NE(NULL, seen) TH_LOG("cannot %s: %s", why,
-				     err ? strerror(err) : "wrong content");
+	SETUP_READ_RAN(seen, why, err);
 	note("direct_io=%s (image on %s)", seen, where);
 	EXPECT_STREQ("eio", seen) TH_LOG("direct-I/O loop: expected EIO past the "
 					 "backing file's end, saw %s", seen);
