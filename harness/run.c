@@ -435,9 +435,10 @@ static char *run_params(struct run_opts *o, struct pair *p)
 	struct buf b = { 0 };
 
 	if (p->rounds)
-		buf_printf(&b, "krepro.rounds=%d krepro.seconds=%d", p->rounds, p->seconds);
+		buf_printf(&b, WIRE_CMDLINE_ROUNDS "%d " WIRE_CMDLINE_SECONDS "%d", p->rounds,
+			   p->seconds);
 	if (o->negative)
-		buf_printf(&b, "%skrepro.negative=1", b.len ? " " : "");
+		buf_printf(&b, "%s" WIRE_CMDLINE_NEGATIVE, b.len ? " " : "");
 	return b.data ? b.data : xstrdup("");
 }
 
@@ -653,12 +654,12 @@ static int start_host(struct run_opts *o, struct pair *p)
 				char v[32];
 
 				snprintf(v, sizeof(v), "%d", p->rounds);
-				setenv("KREPRO_ROUNDS", v, 1);
+				setenv(WIRE_ENV_ROUNDS, v, 1);
 				snprintf(v, sizeof(v), "%d", p->seconds);
-				setenv("KREPRO_SECONDS", v, 1);
+				setenv(WIRE_ENV_SECONDS, v, 1);
 			}
 			if (o->negative)
-				setenv("KREPRO_NEGATIVE", "1", 1);
+				setenv(WIRE_ENV_NEGATIVE, "1", 1);
 			argv[a++] = binary;
 			for (i = 0; i < p->nonly && i < 64; i++) {
 				argv[a++] = "-t";
@@ -885,6 +886,28 @@ static void print_table(struct run_opts *o)
 			printf("\n");
 		}
 	}
+}
+
+/* Why each subtest that broke broke: the table shows only the word. */
+static void print_reasons(struct run_opts *o)
+{
+	bool header = false;
+
+	for (int i = 0; i < o->npairs; i++)
+		for (int j = 0; j < o->pairs[i].nsubs; j++) {
+			const struct sub_result *s = &o->pairs[i].subs[j];
+
+			if (s->outcome != OUT_ERROR && s->outcome != OUT_CRASH &&
+			    s->outcome != OUT_TIMEOUT)
+				continue;
+			if (!header)
+				printf("\nwhy:\n");
+			header = true;
+			printf("  %s %s/%s: %s: %s\n", o->pairs[i].kernel->spec,
+			       o->pairs[i].kase->name, s->name, outcome_name(s->outcome),
+			       s->reason ? s->reason : o->pairs[i].detail ?
+			       o->pairs[i].detail : "no reason given");
+		}
 }
 
 static void iso_time(char *out, size_t n, time_t t)
@@ -1309,6 +1332,7 @@ int run_pairs(struct run_opts *o)
 
 	write_run_json(o, started, time(NULL), interrupted);
 	print_table(o);
+	print_reasons(o);
 	if (o->negative)
 		printf("\nnegative control (--negative): protections were removed; every "
 		       "mitigation, regression\nand control subtest is expected to fail here\n");

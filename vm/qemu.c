@@ -12,6 +12,7 @@
 
 #include "qemu.h"
 #include "util.h"
+#include "wire.h"
 
 char **qemu_argv(const struct vm_opts *o)
 {
@@ -40,7 +41,7 @@ char **qemu_argv(const struct vm_opts *o)
 	argv[a++] = xstrdup(o->initrd);
 	argv[a++] = xstrdup("-append");
 	argv[a++] = xasprintf("console=ttyS0 quiet panic=-1 oops=panic%s%s%s%s",
-			      o->marker ? " krepro.marker=" : "", o->marker ? o->marker : "",
+			      o->marker ? " " WIRE_CMDLINE_MARKER : "", o->marker ? o->marker : "",
 			      o->params && *o->params ? " " : "",
 			      o->params ? o->params : "");
 	argv[a++] = xstrdup("-serial");

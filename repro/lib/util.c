@@ -287,8 +287,8 @@ void krepro_race_start(struct krepro_race *r, unsigned long def_rounds,
 		       double def_seconds)
 {
 	memset(r, 0, sizeof(*r));
-	r->rounds = env_ulong("KREPRO_ROUNDS", def_rounds);
-	r->seconds = env_ulong("KREPRO_SECONDS", 0);
+	r->rounds = env_ulong(WIRE_ENV_ROUNDS, def_rounds);
+	r->seconds = env_ulong(WIRE_ENV_SECONDS, 0);
 	if (!r->seconds)
 		r->seconds = def_seconds;
 	r->first_hit = -1;
@@ -344,7 +344,7 @@ void krepro_race_report(const struct krepro_race *r)
 
 bool krepro_negative(void)
 {
-	const char *v = getenv("KREPRO_NEGATIVE");
+	const char *v = getenv(WIRE_ENV_NEGATIVE);
 
 	return v && !strcmp(v, "1");
 }
