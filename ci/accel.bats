@@ -41,7 +41,7 @@ SH
 
 @test "auto on this machine's /dev/kvm boots a probe, picks what works and records why" {
 	requires root qemu
-	[ -e /dev/kvm ] || skip "requires /dev/kvm"
+	[ -e "${KREPRO_KVM_DEVICE:-/dev/kvm}" ] || skip "requires /dev/kvm"
 	rm -rf "$CACHE/accel"
 	kr run -k "$VM_KERNEL" -c ovl_whiteout --accel auto -o "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 0 ]
