@@ -179,9 +179,12 @@ static bool probe_boot(const char *qemu, const char *image, const char *initrd,
 			}
 			if (reached)
 				*why = xasprintf("KVM probe boot reached init");
-			else if (done == pid)
-				*why = xasprintf("KVM probe: QEMU stopped before init: %s",
-						 text ? probe_failure(text) : "no output");
+			else if (done == pid) {
+				char *line = probe_failure(text ? text : "");
+
+				*why = xasprintf("KVM probe: QEMU stopped before init: %s", line);
+				free(line);
+			}
 			else
 				*why = xasprintf("KVM probe: no init within %d s (%s)",
 						 PROBE_TIMEOUT_S, text && *text ?
