@@ -20,7 +20,8 @@ PACKAGES := gcc make libc6-dev libcap-dev busybox-static qemu-system-x86 \
 # Reproducers: one C file each in repro/, sharing repro/lib/.
 REPROS     := $(patsubst repro/%.c,%,$(wildcard repro/*.c))
 REPRO_BINS := $(addprefix $(B)/repro/,$(REPROS))
-REPRO_LIB  := repro/lib/util.c
+REPRO_LIB  := $(wildcard repro/lib/*.c)
+REPRO_HDRS := $(wildcard repro/lib/*.h) lib/wire.h
 KSFT_DIR   := $(B)/include
 KSFT_HDRS  := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
@@ -28,6 +29,9 @@ HARNESS_SRCS := $(filter-out harness/krepro.c,$(wildcard harness/*.c)) $(wildcar
 HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard vm/*.h) $(wildcard lib/*.h)
 UNIT_SRCS    := $(wildcard harness/tests/test_*.c)
 UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
+# The reproducers' shared helpers have kselftest-harness tests of their own.
+LIB_TEST_SRCS := $(wildcard repro/lib/tests/test_*.c)
+LIB_TEST_BINS := $(patsubst repro/lib/tests/%.c,$(B)/lib-tests/%,$(LIB_TEST_SRCS))
 
 .PHONY: all setup run check unit bats host-check vm-check bench clean
 all: $(B)/krepro $(REPRO_BINS)
@@ -46,7 +50,7 @@ $(KSFT_HDRS) &:
 		$$top/tools/testing/selftests/kselftest.h
 	@touch $(KSFT_HDRS)
 
-$(B)/repro/%: repro/%.c $(REPRO_LIB) repro/lib/util.h lib/wire.h $(KSFT_HDRS)
+$(B)/repro/%: repro/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
 
@@ -66,8 +70,12 @@ run: setup all
 	echo; $(B)/krepro compare $$out; crc=$$?; \
 	[ $$rc -ne 0 ] && exit $$rc; exit $$crc
 
-unit: $(UNIT_BINS)
-	@for t in $(UNIT_BINS); do $$t || exit 1; done
+$(B)/lib-tests/%: repro/lib/tests/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
+
+unit: $(UNIT_BINS) $(LIB_TEST_BINS)
+	@for t in $(UNIT_BINS) $(LIB_TEST_BINS); do $$t || exit 1; done
 
 bats: all
 	bats ci/
