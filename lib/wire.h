@@ -20,6 +20,12 @@
 /* KTAP diagnostic tags a reproducer prints inside a subtest. */
 #define WIRE_STATS_TAG		"krepro-stats:"		/* docs/ktap-stats.md */
 #define WIRE_SETUP_FAILED_TAG	"krepro-setup-failed:"	/* docs/setup-failed.md */
+/*
+ * A mitigation declared "guards: within" runs its unprotected twin itself
+ * and prints this once the twin showed the danger; without it the
+ * mitigation's pass is "not-comparable (danger not shown)".
+ */
+#define WIRE_DANGER_SHOWN_TAG	"krepro-danger-shown:"
 /* Breakdown counters one statistics line may carry. */
 #define WIRE_MAX_COUNTERS	16
 

@@ -132,4 +132,13 @@ bool krepro_negative(void);
 			    strerror(-_krepro_ret));				\
 } while (0)
 
+/*
+ * A mitigation with an unprotected twin of its own (declared "guards:
+ * within"): say that the twin showed the danger in this run, e.g.
+ * KREPRO_DANGER_SHOWN("the unlocked sibling tree was deleted").  Without
+ * this line the harness does not count the mitigation's pass.
+ */
+#define KREPRO_DANGER_SHOWN(fmt, ...)						\
+	fprintf(stderr, "# " WIRE_DANGER_SHOWN_TAG " " fmt "\n", ##__VA_ARGS__)
+
 #endif
