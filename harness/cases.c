@@ -102,6 +102,78 @@ static int parse_int(const char *val, int lo, int hi, int *out)
 	return 0;
 }
 
+/*
+ * "guards: HAZARD" or "guards: within" belongs to the mitigation declared
+ * on the line before; HAZARD is resolved once every subtest is known.
+ */
+static int parse_guard(struct case_decl *c, const char *val, char **err)
+{
+	struct subtest_decl *s = c->nsubs ? &c->subs[c->nsubs - 1] : NULL;
+
+	if (!s || s->kind != KIND_MITIGATION) {
+		*err = xasprintf("guards must follow the mitigation it belongs to");
+		return -1;
+	}
+	if (s->guard || s->guard_within) {
+		*err = xasprintf("subtest %s: guards given twice", s->name);
+		return -1;
+	}
+	if (!strcmp(val, "within")) {
+		s->guard_within = true;
+		return 0;
+	}
+	if (!valid_chars(val, "_-.") || !*val || val[0] == '.') {
+		*err = xasprintf("subtest %s: guards needs one subtest name or 'within'",
+				 s->name);
+		return -1;
+	}
+	s->guard = xstrdup(val);
+	return 0;
+}
+
+/* The guard G of VARIANT.NAME is VARIANT.G when the case declares it. */
+static struct subtest_decl *guard_target(struct case_decl *c, const struct subtest_decl *s)
+{
+	const char *dot = strrchr(s->name, '.');
+	struct subtest_decl *t = NULL;
+
+	if (dot && !strchr(s->guard, '.')) {
+		char *full = xasprintf("%.*s.%s", (int)(dot - s->name), s->name, s->guard);
+
+		t = subtest_find(c, full);
+		free(full);
+	}
+	return t ? t : subtest_find(c, s->guard);
+}
+
+/*
+ * Every mitigation names its danger, and the danger is a hazard of the
+ * same case: a protection that was never attacked proves nothing.
+ * Returns a reason, or NULL.
+ */
+static char *resolve_guards(struct case_decl *c)
+{
+	for (int i = 0; i < c->nsubs; i++) {
+		struct subtest_decl *s = &c->subs[i], *t;
+
+		if (s->kind != KIND_MITIGATION || s->guard_within)
+			continue;
+		if (!s->guard)
+			return xasprintf("mitigation %s needs 'guards: HAZARD' or "
+					 "'guards: within' on the next line", s->name);
+		t = guard_target(c, s);
+		if (!t)
+			return xasprintf("mitigation %s guards %s, which the case does "
+					 "not declare", s->name, s->guard);
+		if (t->kind != KIND_HAZARD)
+			return xasprintf("mitigation %s guards %s, a %s (a guard is a hazard)",
+					 s->name, t->name, kind_name(t->kind));
+		free(s->guard);
+		s->guard = xstrdup(t->name);
+	}
+	return NULL;
+}
+
 int case_parse(const char *path, const char *text, struct case_decl *c, char **err)
 {
 	char *copy = xstrdup(text), *line, *save = NULL, *reason = NULL;
@@ -185,6 +257,9 @@ int case_parse(const char *path, const char *text, struct case_decl *c, char **e
 				break;
 			}
 			c->is_default = !strcmp(val, "yes");
+		} else if (!strcmp(key, "guards")) {
+			if (parse_guard(c, val, &reason))
+				break;
 		} else if (!strcmp(key, "subtest")) {
 			struct subtest_decl s;
 			int i;
@@ -214,6 +289,8 @@ int case_parse(const char *path, const char *text, struct case_decl *c, char **e
 			reason = xasprintf("no binary");
 		else if (!c->nsubs)
 			reason = xasprintf("no subtest");
+		else
+			reason = resolve_guards(c);
 	}
 	if (reason) {
 		p = path;

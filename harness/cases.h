@@ -12,6 +12,14 @@ struct subtest_decl {
 	char *name;
 	enum kind kind;
 	char *what;		/* one line: what pass means */
+	/*
+	 * A mitigation's danger (declared "guards:"): the hazard whose
+	 * reproduction in the same run shows what the protection stops, as
+	 * a full subtest name, or NULL with guard_within when the subtest
+	 * runs its own unprotected twin (lib/wire.h WIRE_DANGER_SHOWN_TAG).
+	 */
+	char *guard;
+	bool guard_within;
 };
 
 struct case_decl {

@@ -58,8 +58,9 @@ static bool is_hazard(enum kind k)
 static int severity(enum outcome o)
 {
 	static const int rank[OUT_COUNT] = {
-		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_PASS] = 1, [OUT_FAIL] = 1,
-		[OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5, [OUT_CRASH] = 6,
+		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0, [OUT_PASS] = 1,
+		[OUT_FAIL] = 1, [OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5,
+		[OUT_CRASH] = 6,
 	};
 	return rank[o];
 }
@@ -67,13 +68,13 @@ static int severity(enum outcome o)
 /* The subtest never started: any outcome of another run says more. */
 static bool not_started(enum outcome o)
 {
-	return o == OUT_SKIP || o == OUT_NOTRUN;
+	return o == OUT_SKIP || o == OUT_NOTRUN || o == OUT_UNSHOWN;
 }
 
 /* Nothing to compare: the subtest did not run to a verdict here. */
 static bool is_absent(enum outcome o)
 {
-	return o == OUT_SKIP || o == OUT_INFRA || o == OUT_NOTRUN;
+	return o == OUT_SKIP || o == OUT_INFRA || o == OUT_NOTRUN || o == OUT_UNSHOWN;
 }
 
 /* ---- loading ---- */

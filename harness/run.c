@@ -33,7 +33,7 @@
 static const char *const outcome_names[OUT_COUNT] = {
 	[OUT_PASS] = "pass", [OUT_FAIL] = "fail", [OUT_SKIP] = "skip",
 	[OUT_ERROR] = "error", [OUT_CRASH] = "crash", [OUT_TIMEOUT] = "timeout",
-	[OUT_INFRA] = "infra", [OUT_NOTRUN] = "not-run",
+	[OUT_INFRA] = "infra", [OUT_NOTRUN] = "not-run", [OUT_UNSHOWN] = "not-comparable",
 };
 
 const char *outcome_name(enum outcome o)
@@ -52,6 +52,8 @@ const char *outcome_label(enum outcome o, enum kind k)
 		return "reproduced";
 	if (kind_is_hazard(k) && o == OUT_FAIL)
 		return "not-reproduced";
+	if (o == OUT_UNSHOWN)
+		return "not-comparable (danger not shown)";
 	return outcome_name(o);
 }
 
@@ -59,8 +61,9 @@ const char *outcome_label(enum outcome o, enum kind k)
 static int severity(enum outcome o)
 {
 	static const int rank[OUT_COUNT] = {
-		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_PASS] = 1, [OUT_FAIL] = 1,
-		[OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5, [OUT_CRASH] = 6,
+		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0, [OUT_PASS] = 1,
+		[OUT_FAIL] = 1, [OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5,
+		[OUT_CRASH] = 6,
 	};
 	return rank[o];
 }
@@ -149,8 +152,9 @@ static void sub_fold(struct sub_result *s, enum outcome o, const char *reason,
 		bad = kind_is_hazard(s->kind) ? s->runs_hit == 0 : s->runs_hit > 0;
 		if (unset || severity(s->outcome) <= severity(OUT_PASS))
 			s->outcome = bad ? OUT_FAIL : OUT_PASS;
-	} else if (o == OUT_SKIP || o == OUT_NOTRUN) {
-		if (unset)
+	} else if (o == OUT_SKIP || o == OUT_NOTRUN || o == OUT_UNSHOWN) {
+		/* A run without a verdict; any verdict of another run says more. */
+		if (unset || s->outcome == OUT_SKIP || s->outcome == OUT_NOTRUN)
 			s->outcome = o;
 	} else if (unset || severity(o) > severity(s->outcome)) {
 		s->outcome = o;
@@ -220,6 +224,33 @@ static void fold_test(struct sub_result *s, const struct ktap_test *t)
 }
 
 /*
+ * A mitigation that held counts only when the same run showed the danger
+ * it guards against: its guard hazard reproduced, or (guards: within) its
+ * own unprotected twin said so.  Returns why it does not count, or NULL.
+ */
+static char *danger_unshown(struct pair *p, struct ktap *k,
+			    const struct sub_result *s, const struct ktap_test *t)
+{
+	const struct subtest_decl *d = subtest_find(p->kase, s->name);
+	const struct ktap_test *g;
+	char *failed;
+
+	if (!d || d->kind != KIND_MITIGATION || t->result != KTAP_OK)
+		return NULL;
+	if (d->guard_within)
+		return strstr(t->diag, "# " WIRE_DANGER_SHOWN_TAG) ? NULL :
+			xstrdup("danger not shown: its unprotected twin came to no harm in this run");
+	g = ktap_find(k, d->guard);
+	if (!g)
+		return xasprintf("danger not shown: %s did not run", d->guard);
+	failed = ktap_setup_failed(g->diag);
+	if (g->result == KTAP_OK && !failed)
+		return NULL;
+	free(failed);
+	return xasprintf("danger not shown: %s was not reproduced in this run", d->guard);
+}
+
+/*
  * Per-subtest outcomes from the reproducer's KTAP.  stopped is OUT_COUNT
  * when the case ran to its end: a subtest without a result line is then
  * an error.  Otherwise the case was stopped (crash, timeout, VM gone):
@@ -236,11 +267,15 @@ static void fold_ktap(struct pair *p, const char *text, int rc, enum outcome sto
 	for (i = 0; i < p->nsubs; i++) {
 		struct sub_result *s = &p->subs[i];
 		struct ktap_test *t;
+		char *why_unshown;
 
 		if (!s->declared)
 			continue;
 		t = ktap_find(&k, s->name);
-		if (t) {
+		if (t && (why_unshown = danger_unshown(p, &k, s, t))) {
+			sub_fold(s, OUT_UNSHOWN, why_unshown, t->diag, NULL);
+			free(why_unshown);
+		} else if (t) {
 			fold_test(s, t);
 		} else if (stopped == OUT_COUNT) {
 			char *none = xasprintf("no result line for %s (exit status %d)",
@@ -784,7 +819,8 @@ static bool finish_vm(struct run_opts *o, struct pair *p)
 static void settle(struct pair *p)
 {
 	static const int rank[OUT_COUNT] = {
-		[OUT_PASS] = 0, [OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_FAIL] = 1, [OUT_INFRA] = 2,
+		[OUT_PASS] = 0, [OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0,
+		[OUT_FAIL] = 1, [OUT_INFRA] = 2,
 		[OUT_ERROR] = 3, [OUT_TIMEOUT] = 4, [OUT_CRASH] = 5,
 	};
 	enum outcome worst = p->nsubs ? OUT_PASS : p->outcome;
