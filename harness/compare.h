@@ -9,7 +9,7 @@
 
 /* The run.json schema this krepro writes and the majors it reads. */
 #define RUN_SCHEMA		"krepro-run"
-#define RUN_SCHEMA_VERSION	"1.2"
+#define RUN_SCHEMA_VERSION	"1.3"
 #define RUN_SCHEMA_MAJOR	1
 
 /* One kernel, identified across run directories by spec + image hash. */

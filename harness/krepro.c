@@ -158,6 +158,12 @@ static enum accel_mode accel_option(const char *val)
 
 /* ---- list ---- */
 
+/* What a mitigation is attacked by: a hazard's name, or its own twin. */
+static const char *guard_text(const struct subtest_decl *d)
+{
+	return d->guard_within ? "within" : d->guard;
+}
+
 static int cmd_list(int argc, char **argv, const char *root)
 {
 	static const struct option opts[] = {
@@ -210,6 +216,8 @@ static int cmd_list(int argc, char **argv, const char *root)
 				json_kv_str(&b, true, "name", c->subs[j].name);
 				json_kv_str(&b, false, "kind", kind_name(c->subs[j].kind));
 				json_kv_str(&b, false, "pass_means", c->subs[j].what);
+				if (c->subs[j].kind == KIND_MITIGATION)
+					json_kv_str(&b, false, "guards", guard_text(&c->subs[j]));
 				buf_puts(&b, "}");
 			}
 			buf_puts(&b, "]}");
@@ -227,8 +235,14 @@ static int cmd_list(int argc, char **argv, const char *root)
 		if (c->budget_rounds)
 			printf("  (racy: each race runs %d rounds or %d s, whichever ends first)\n",
 			       c->budget_rounds, c->budget_seconds);
-		for (j = 0; j < c->nsubs; j++)
-			printf("  %-50s %s\n", c->subs[j].name, kind_name(c->subs[j].kind));
+		for (j = 0; j < c->nsubs; j++) {
+			const struct subtest_decl *d = &c->subs[j];
+
+			printf("  %-50s %s", d->name, kind_name(d->kind));
+			if (d->kind == KIND_MITIGATION)
+				printf(" (guards %s)", guard_text(d));
+			printf("\n");
+		}
 	}
 	return 0;
 }
@@ -354,6 +368,30 @@ struct selection {
 	char *kase;
 	char *sub;	/* NULL: the whole case */
 };
+
+/* Add one subtest to a pair's selection, once. */
+static void select_subtest(struct pair *p, const char *name)
+{
+	for (int i = 0; i < p->nonly; i++)
+		if (!strcmp(p->only[i], name))
+			return;
+	p->only = xrealloc(p->only, sizeof(char *) * (p->nonly + 1));
+	p->only[p->nonly++] = (char *)name;
+}
+
+/*
+ * A selected mitigation brings its guard hazard along: without the
+ * danger shown in the same run its pass would not count.
+ */
+static void select_guards(struct pair *p, struct case_decl *c)
+{
+	for (int i = 0; i < p->nonly; i++) {
+		const struct subtest_decl *d = subtest_find(c, p->only[i]);
+
+		if (d && d->guard)
+			select_subtest(p, d->guard);
+	}
+}
 
 static int cmd_run(int argc, char **argv, const char *root)
 {
@@ -566,10 +604,8 @@ static int cmd_run(int argc, char **argv, const char *root)
 				picked = true;
 				if (!sel[s].sub)
 					whole = true;
-				else if (!p.only || 1) {
-					p.only = xrealloc(p.only, sizeof(char *) * (p.nonly + 1));
-					p.only[p.nonly++] = sel[s].sub;
-				}
+				else
+					select_subtest(&p, sel[s].sub);
 			}
 			if (!picked)
 				continue;
@@ -578,6 +614,7 @@ static int cmd_run(int argc, char **argv, const char *root)
 				p.only = NULL;
 				p.nonly = 0;
 			}
+			select_guards(&p, c);
 			p.kernel = &o.kernels[i];
 			p.kase = c;
 			p.taint_before = p.taint_after = -1;

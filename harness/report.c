@@ -113,7 +113,7 @@ static const char *colour_of(const struct cmp_row *r, const struct cmp_cell *c,
 		return "\033[33m";
 	if (ch->what == CH_BEHAVIOUR || ch->what == CH_FIXED)
 		return "\033[36m";
-	if (!c->present || c->outcome == OUT_SKIP)
+	if (!c->present || c->outcome == OUT_SKIP || c->outcome == OUT_UNSHOWN)
 		return "\033[2m";
 	if (c->outcome == OUT_PASS && !is_hazard(r->kind))
 		return "\033[32m";
@@ -409,7 +409,8 @@ static enum junit_state junit_state(const struct cmp_row *r, const struct cmp_ce
 	if (c->outcome == OUT_CRASH || c->outcome == OUT_ERROR ||
 	    c->outcome == OUT_TIMEOUT || c->outcome == OUT_INFRA)
 		return J_ERROR;
-	if (c->outcome == OUT_SKIP)
+	/* A protection nobody attacked: no verdict, like a skip. */
+	if (c->outcome == OUT_SKIP || c->outcome == OUT_UNSHOWN)
 		return J_SKIPPED;
 	if (ch->what == CH_REGRESSION)
 		return J_FAILURE;

@@ -934,7 +934,7 @@ static void print_reasons(struct run_opts *o)
 			const struct sub_result *s = &o->pairs[i].subs[j];
 
 			if (s->outcome != OUT_ERROR && s->outcome != OUT_CRASH &&
-			    s->outcome != OUT_TIMEOUT)
+			    s->outcome != OUT_TIMEOUT && s->outcome != OUT_UNSHOWN)
 				continue;
 			if (!header)
 				printf("\nwhy:\n");
@@ -979,6 +979,15 @@ char *case_build_id(const char *root, const struct case_decl *c)
 }
 
 /* A racy subtest's budget, first hits per run and breakdown counters. */
+/* A mitigation's declared danger: "guards": HAZARD or "within". */
+static void guard_json(struct buf *b, struct case_decl *c, const struct sub_result *s)
+{
+	const struct subtest_decl *d = subtest_find(c, s->name);
+
+	if (d && d->kind == KIND_MITIGATION)
+		json_kv_str(b, false, "guards", d->guard_within ? "within" : d->guard);
+}
+
 static void race_json(struct buf *b, const struct sub_result *s)
 {
 	int i;
@@ -1118,6 +1127,7 @@ static int write_run_json(struct run_opts *o, time_t started, time_t finished,
 			buf_puts(&b, j ? ",{" : "{");
 			json_kv_str(&b, true, "name", s->name);
 			json_kv_str(&b, false, "kind", kind_name(s->kind));
+			guard_json(&b, p->kase, s);
 			json_kv_bool(&b, false, "declared", s->declared);
 			json_kv_str(&b, false, "outcome", outcome_name(s->outcome));
 			json_kv_int(&b, false, "k", s->k);

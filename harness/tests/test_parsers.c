@@ -286,8 +286,8 @@ static void test_stats(void)
 	CHECK(err && strstr(err, "r.case:3: budget must be"));
 
 	/* k/n of a racy subtest are its rounds, summed over runs. */
-	case_parse("r.case", "name: r\nbinary: r\nbudget: 10 5\nsubtest: race hazard x\n"
-		   "subtest: lock mitigation y\n", &c, &err);
+	CHECK(case_parse("r.case", "name: r\nbinary: r\nbudget: 10 5\nsubtest: race hazard x\n"
+			 "subtest: lock mitigation y\nguards: race\n", &c, &err) == 0);
 	kernel_parse("debian:6.1.0-1-cloud-amd64", &k, &err);
 	p = make_pair(&c, &k);
 	g.uname = g.version = g.module_errors = "";
@@ -314,6 +314,63 @@ static void test_stats(void)
 	classify_vm(&p, &g, "", false);
 	CHECK(p.subs[0].outcome == OUT_ERROR && p.subs[0].reason &&
 	      strstr(p.subs[0].reason, "missing"));
+}
+
+/* Every mitigation names its danger; a pass without it shown does not count. */
+static void test_guards(void)
+{
+	struct case_decl c;
+	struct kernel k;
+	struct guest_report g = { 0 };
+	struct pair p;
+	char *err = NULL;
+
+	CHECK(case_parse("g.case", "name: g\nbinary: g\nsubtest: lock mitigation y\n", &c, &err));
+	CHECK(err && strstr(err, "g.case: mitigation lock needs 'guards: HAZARD'"));
+	err = NULL;
+	CHECK(case_parse("g.case", "name: g\nbinary: g\nsubtest: ctl control y\nguards: x\n",
+			 &c, &err));
+	CHECK(err && strstr(err, "g.case:4: guards must follow the mitigation"));
+	err = NULL;
+	CHECK(case_parse("g.case", "name: g\nbinary: g\nsubtest: lock mitigation y\n"
+			 "guards: nope\n", &c, &err));
+	CHECK(err && strstr(err, "guards nope, which the case does not declare"));
+	err = NULL;
+	CHECK(case_parse("g.case", "name: g\nbinary: g\nsubtest: b behaviour x\n"
+			 "subtest: lock mitigation y\nguards: b\n", &c, &err));
+	CHECK(err && strstr(err, "a behaviour (a guard is a hazard)"));
+	err = NULL;
+	CHECK(case_parse("g.case", "name: g\nbinary: g\nsubtest: lock mitigation y\n"
+			 "guards: within\nguards: within\n", &c, &err));
+	CHECK(err && strstr(err, "g.case:5: subtest lock: guards given twice"));
+
+	/* A variant's guard resolves inside its own variant first. */
+	err = NULL;
+	CHECK(case_parse("g.case", "name: g\nbinary: g\nsubtest: v1.haz hazard x\n"
+			 "subtest: v2.haz hazard x\nsubtest: v2.lock mitigation y\nguards: haz\n"
+			 "subtest: twin mitigation y\nguards: within\n", &c, &err) == 0);
+	CHECK(!strcmp(c.subs[2].guard, "v2.haz") && c.subs[3].guard_within);
+
+	/* Same run: the guard reproduced, or the twin said so. */
+	kernel_parse("debian:6.1.0-1-cloud-amd64", &k, &err);
+	p = make_pair(&c, &k);
+	g.uname = g.version = g.module_errors = "";
+	g.booted = g.begun = g.ended = true;
+	g.ktap = "ok 1 v1.haz\nnot ok 2 v2.haz\nok 3 v2.lock\nok 4 twin\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[2].outcome == OUT_UNSHOWN && strstr(p.subs[2].reason, "v2.haz was not reproduced"));
+	CHECK(p.subs[3].outcome == OUT_UNSHOWN && strstr(p.subs[3].reason, "twin came to no harm"));
+	CHECK(!strcmp(outcome_label(OUT_UNSHOWN, KIND_MITIGATION), "not-comparable (danger not shown)"));
+	/* A second run with the danger shown gives a verdict. */
+	g.ktap = "ok 1 v1.haz\nok 2 v2.haz\nok 3 v2.lock\n# krepro-danger-shown: hurt\nok 4 twin\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[2].outcome == OUT_PASS && p.subs[2].n == 1);
+	CHECK(p.subs[3].outcome == OUT_PASS && p.subs[3].n == 1);
+	/* A protection that failed fails, danger shown or not. */
+	p = make_pair(&c, &k);
+	g.ktap = "ok 1 v1.haz\nnot ok 2 v2.haz\nnot ok 3 v2.lock\nnot ok 4 twin\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[2].outcome == OUT_FAIL && p.subs[3].outcome == OUT_FAIL);
 }
 
 static void test_cpio(void)
@@ -381,6 +438,7 @@ int main(void)
 	test_channel();
 	test_classify();
 	test_stats();
+	test_guards();
 	test_cpio();
 	test_image_modules();
 	return check_report();
