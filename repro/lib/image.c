@@ -2,7 +2,6 @@
 /* Filesystem images on autoclear loop devices (image.h). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/loop.h>
@@ -11,23 +10,16 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "image.h"
 #include "util.h"
 
 int krepro_image_create(struct krepro_image *img)
 {
-	int fd, ret;
-
 	img->step = KREPRO_IMAGE_CREATE;
 	if (!img->path || img->size <= 0)
 		return -EINVAL;
-	fd = open(img->path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	ret = ftruncate(fd, img->size) ? -errno : 0;
-	if (close(fd) && !ret)
-		ret = -errno;
-	return ret;
+	return krepro_make_sparse(img->path, img->size);
 }
 
 /*
