@@ -22,9 +22,14 @@ negative_run() {
 	assert_host_clean
 }
 
-@test "chroot_propagation: without FTW_MOUNT and without MS_PRIVATE both mitigations fail" {
+@test "chroot_propagation: without MS_PRIVATE on the run bind or the namespace, or without FTW_MOUNT, every mitigation fails" {
 	requires root
 	negative_run chroot_propagation
+}
+
+@test "ovl_whiteout: objects made with the mounter's credentials fail every regression and the control" {
+	requires root
+	negative_run ovl_whiteout
 }
 
 @test "tmpfiles_age: without the lock, the x line or birth time every mitigation and regression fails" {
