@@ -56,15 +56,11 @@ static int parse_optional(const char *field, struct krepro_mount *m)
 	return 0;
 }
 
-int krepro_mountinfo_parse(const char *line, struct krepro_mount *m)
+static int parse_fields(char *copy, struct krepro_mount *m)
 {
-	char copy[3 * PATH_MAX], *save = NULL, *f[6], *tok;
+	char *save = NULL, *f[6], *tok;
 	int i, ret;
 
-	memset(m, 0, sizeof(*m));
-	ret = krepro_path(copy, sizeof(copy), "%s", line);
-	if (ret)
-		return ret;
 	copy[strcspn(copy, "\n")] = '\0';
 	for (i = 0; i < 6; i++) {
 		f[i] = strtok_r(i ? NULL : copy, " ", &save);
@@ -79,7 +75,10 @@ int krepro_mountinfo_parse(const char *line, struct krepro_mount *m)
 		ret = unescape(f[4], m->mount_point, sizeof(m->mount_point));
 	if (ret)
 		return ret;
-	/* f[5] is the per-mount options; then optional fields up to "-". */
+	ret = krepro_path(m->mount_options, sizeof(m->mount_options), "%s", f[5]);
+	if (ret)
+		return ret;
+	/* Then optional fields up to "-". */
 	while ((tok = strtok_r(NULL, " ", &save)) && strcmp(tok, "-")) {
 		ret = parse_optional(tok, m);
 		if (ret)
@@ -90,19 +89,64 @@ int krepro_mountinfo_parse(const char *line, struct krepro_mount *m)
 	tok = strtok_r(NULL, " ", &save);
 	if (!tok)
 		return -EINVAL;
-	return unescape(tok, m->fstype, sizeof(m->fstype));
+	ret = unescape(tok, m->fstype, sizeof(m->fstype));
+	if (ret)
+		return ret;
+	/* Source and super options: both there on every kernel since 2.6.26. */
+	tok = strtok_r(NULL, " ", &save);
+	if (!tok)
+		return -EINVAL;
+	ret = unescape(tok, m->source, sizeof(m->source));
+	if (ret)
+		return ret;
+	tok = strtok_r(NULL, " ", &save);
+	if (!tok)
+		return -EINVAL;
+	return krepro_path(m->super_options, sizeof(m->super_options), "%s", tok);
+}
+
+int krepro_mountinfo_parse(const char *line, struct krepro_mount *m)
+{
+	char *copy;
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	copy = strdup(line);
+	if (!copy)
+		return -ENOMEM;
+	ret = parse_fields(copy, m);
+	free(copy);
+	return ret;
+}
+
+bool krepro_mount_option(const char *options, const char *opt)
+{
+	size_t len = strlen(opt);
+	const char *p = options;
+
+	while ((p = strstr(p, opt))) {
+		bool starts = p == options || p[-1] == ',';
+		bool ends = p[len] == '\0' || p[len] == ',';
+
+		if (starts && ends)
+			return true;
+		p += len;
+	}
+	return false;
 }
 
 int krepro_mountinfo_by_id(const char *file, int id, struct krepro_mount *m)
 {
-	char line[3 * PATH_MAX];
+	char *line = NULL;
+	size_t cap = 0;
 	int ret = -ENOENT;
 	FILE *f;
 
 	f = fopen(file, "re");
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+	/* getline: a line has no length limit (escaped paths grow 4x). */
+	while (getline(&line, &cap, f) > 0) {
 		int this_id;
 
 		if (sscanf(line, "%d", &this_id) != 1 || this_id != id)
@@ -110,6 +154,7 @@ int krepro_mountinfo_by_id(const char *file, int id, struct krepro_mount *m)
 		ret = krepro_mountinfo_parse(line, m);
 		break;
 	}
+	free(line);
 	fclose(f);
 	return ret;
 }
@@ -170,8 +215,9 @@ int krepro_mount_at(const char *path, struct krepro_mount *m)
 
 int krepro_mounts_listed_at(const char *path, int *count)
 {
-	char line[3 * PATH_MAX], *real;
+	char *line = NULL, *real;
 	struct krepro_mount m;
+	size_t cap = 0;
 	FILE *f;
 	int ret = 0;
 
@@ -185,11 +231,12 @@ int krepro_mounts_listed_at(const char *path, int *count)
 		free(real);
 		return ret;
 	}
-	while (!ret && fgets(line, sizeof(line), f)) {
+	while (!ret && getline(&line, &cap, f) > 0) {
 		ret = krepro_mountinfo_parse(line, &m);
 		if (!ret && !strcmp(m.mount_point, real))
 			(*count)++;
 	}
+	free(line);
 	fclose(f);
 	free(real);
 	return ret;

@@ -18,6 +18,9 @@ struct krepro_mount {
 	char root[PATH_MAX];		/* the mounted subtree's root in its fs */
 	char mount_point[PATH_MAX];	/* relative to the process's root */
 	char fstype[64];
+	char source[PATH_MAX];		/* "none" and the like when there is none */
+	char mount_options[256];	/* per mount: rw,nosuid,relatime... */
+	char super_options[512];	/* per superblock: rw,size=...,mode=... */
 	int shared;		/* N of shared:N; 0 when not shared */
 	int master;		/* N of master:N; 0 when not a slave */
 	bool unbindable;
@@ -42,6 +45,9 @@ int krepro_mount_at(const char *path, struct krepro_mount *m);
 
 /* How many mountinfo entries have mount point path (shadows included). */
 int krepro_mounts_listed_at(const char *path, int *count);
+
+/* Whether a comma-separated option list holds opt exactly ("ro", "noatime"). */
+bool krepro_mount_option(const char *options, const char *opt);
 
 /* True when the mount has no shared, master or unbindable field. */
 bool krepro_mount_private(const struct krepro_mount *m);

@@ -33,6 +33,13 @@ TEST(parse_shared_and_master)
 	EXPECT_STREQ("/mnt1", m.root);
 	EXPECT_STREQ("/mnt2", m.mount_point);
 	EXPECT_STREQ("ext3", m.fstype);
+	EXPECT_STREQ("/dev/root", m.source);
+	EXPECT_STREQ("rw,noatime", m.mount_options);
+	EXPECT_STREQ("rw,errors=continue", m.super_options);
+	EXPECT_TRUE(krepro_mount_option(m.mount_options, "noatime"));
+	EXPECT_TRUE(krepro_mount_option(m.mount_options, "rw"));
+	EXPECT_FALSE(krepro_mount_option(m.mount_options, "atime"));
+	EXPECT_FALSE(krepro_mount_option(m.super_options, "errors"));
 	EXPECT_EQ(3, m.shared);
 	EXPECT_EQ(1, m.master);
 	EXPECT_FALSE(m.unbindable);
@@ -81,6 +88,7 @@ TEST(parse_malformed)
 	EXPECT_EQ(-EINVAL, krepro_mountinfo_parse("x 35 98:0 / /x rw - ext4 a rw", &m));
 	EXPECT_EQ(-EINVAL, krepro_mountinfo_parse("36 35 98:0 / /x rw shared:z - a b c", &m));
 	EXPECT_EQ(-EINVAL, krepro_mountinfo_parse("36 35 98:0 / /x rw -", &m));
+	EXPECT_EQ(-EINVAL, krepro_mountinfo_parse("36 35 98:0 / /x rw - ext4 a", &m));
 }
 
 /*
@@ -125,6 +133,8 @@ TEST_F(live, tmpfs_is_found_private)
 	ASSERT_EQ(0, krepro_mount_at(self->dir, &m));
 	EXPECT_STREQ("tmpfs", m.fstype);
 	EXPECT_STREQ(self->dir, m.mount_point);
+	EXPECT_STREQ("krepro", m.source);
+	EXPECT_TRUE(krepro_mount_option(m.super_options, "mode=755"));
 	EXPECT_TRUE(krepro_mount_private(&m));
 	/* a directory on it is inside that mount but not a mount point */
 	EXPECT_EQ(-EINVAL, krepro_mount_at(self->sub, &in));
@@ -163,6 +173,22 @@ TEST_F(live, propagation_follows_each_change)
 	ASSERT_EQ(0, mount(NULL, self->bind, NULL, MS_UNBINDABLE, NULL));
 	ASSERT_EQ(0, krepro_mount_at(self->bind, &b));
 	EXPECT_TRUE(b.unbindable);
+}
+
+/* Validate that a read-only remount shows as the per-mount option "ro". */
+TEST_F(live, read_only_bind_shows_ro)
+{
+	struct krepro_mount m;
+
+	ASSERT_EQ(0, mount(self->sub, self->bind, NULL, MS_BIND, NULL));
+	ASSERT_EQ(0, krepro_mount_at(self->bind, &m));
+	EXPECT_TRUE(krepro_mount_option(m.mount_options, "rw"));
+	ASSERT_EQ(0, mount(NULL, self->bind, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+	ASSERT_EQ(0, krepro_mount_at(self->bind, &m));
+	EXPECT_TRUE(krepro_mount_option(m.mount_options, "ro"));
+	/* the superblock stays writable: the tmpfs itself is still rw */
+	ASSERT_EQ(0, krepro_mount_at(self->dir, &m));
+	EXPECT_TRUE(krepro_mount_option(m.mount_options, "rw"));
 }
 
 /*
