@@ -32,9 +32,14 @@ negative_run() {
 	negative_run ovl_whiteout
 }
 
-@test "tmpfiles_age: without the lock, the x line or birth time every mitigation and regression fails" {
+@test "tmpfiles_age: without the lock, the x line or birth time every mitigation and regression fails, each mitigation after its sibling showed the danger" {
 	requires root
 	negative_run tmpfiles_age
+	# guards: within - the unprotected sibling is still deleted in the
+	# same clean, so the failure is the protection's, not a missing danger.
+	[ "$(grep -c '^# krepro-danger-shown: ' "$BATS_TEST_TMPDIR/neg/host/tmpfiles_age.ktap")" -eq \
+	  "$(json_get "$BATS_TEST_TMPDIR/neg/run.json" 'sum(s["kind"] == "mitigation" and s.get("guards") == "within" for s in d["results"][0]["subtests"])')" ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/neg/run.json" 'sorted(set(s["outcome"] for s in d["results"][0]["subtests"] if s["kind"] == "hazard"))')" = "['pass']" ]
 }
 
 @test "tar_race: without the directory lock the mitigation fails, without -P the control fails" {
