@@ -105,13 +105,14 @@ static int redirect(int fd, int target, int null)
 pid_t krepro_spawn(const struct krepro_spawn *s)
 {
 	pid_t pid = krepro_child_fork();
-	int null;
+	int null, err;
 
 	if (pid)
 		return pid;
 	null = open("/dev/null", O_RDWR);
-	if (null < 0 || redirect(s->in, 0, null) || redirect(s->out, 1, null) ||
-	    redirect(s->err, 2, null))
+	err = s->err_path ? open(s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : s->err;
+	if (null < 0 || (s->err_path && err < 0) || redirect(s->in, 0, null) ||
+	    redirect(s->out, 1, null) || redirect(err, 2, null))
 		_exit(KREPRO_CHILD_SETUP_FAILED);
 	if (s->prepare && s->prepare(s->arg))
 		_exit(KREPRO_CHILD_SETUP_FAILED);

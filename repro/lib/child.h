@@ -49,6 +49,8 @@ struct krepro_spawn {
 	char *const *argv;
 	/* Descriptors for the child's 0, 1, 2; -1: /dev/null. */
 	int in, out, err;
+	/* When set, stderr goes to this file instead (created or truncated). */
+	const char *err_path;
 	/*
 	 * Run in the child after the redirection, before exec (wait for a
 	 * start signal, take a lock that the program inherits); 0 or -errno.

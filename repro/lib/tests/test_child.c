@@ -218,6 +218,28 @@ TEST(spawn_redirects_stdin_and_stdout)
 	close(out[0]);
 }
 
+/* Validate that err_path takes the program's stderr, truncating the file. */
+TEST(spawn_sends_stderr_to_a_file)
+{
+	char *argv[] = { "sh", "-c", "echo oops >&2", NULL };
+	char path[] = "/tmp/krepro-test-child.XXXXXX", buf[32] = "";
+	struct krepro_spawn s = { .argv = argv, .in = -1, .out = -1, .err = -1,
+				  .err_path = path };
+	int fd = mkstemp(path), status;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(20, write(fd, "stale stale stale!!\n", 20));
+	pid = krepro_spawn(&s);
+	ASSERT_LT(0, pid);
+	status = krepro_child_wait(pid);
+	EXPECT_EQ(0, krepro_exit_code(status));
+	EXPECT_EQ(5, pread(fd, buf, sizeof(buf) - 1, 0));
+	EXPECT_STREQ("oops\n", buf);
+	close(fd);
+	unlink(path);
+}
+
 /* Validate the wait status in words, for the logs. */
 TEST(status_text_names_exit_code_and_signal)
 {
