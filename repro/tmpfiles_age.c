@@ -408,13 +408,31 @@ static int clean_with(const struct fs_under_test *t, char type, const char *age,
 				 (ret), _err);					\
 } while (0)
 
-/* Whether the tree's empty mount-point directory survived. */
-static bool proc_survived(const char *tree)
+/*
+ * Whether the tree's empty mount-point directory survived: gone only when
+ * lstat says ENOENT; any other error is an answer of its own, not a fate.
+ */
+static int proc_fate(const char *tree, bool *survived)
 {
 	char path[PATH_MAX];
+	struct stat st;
+	int ret;
 
-	return !krepro_path(path, sizeof(path), "%s/proc", tree) && !access(path, F_OK);
+	ret = krepro_path(path, sizeof(path), "%s/proc", tree);
+	if (ret)
+		return ret;
+	if (!lstat(path, &st)) {
+		*survived = true;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	*survived = false;
+	return 0;
 }
+
+/* The fate of tree/proc into the bool survived, or the test fails. */
+#define ASSERT_FATE(tree, survived) do {						int _fret = proc_fate((tree), &(survived));															ASSERT_EQ(0, _fret) TH_LOG("cannot tell whether %s/proc survived: %s",					   (tree), strerror(-_fret));			} while (0)
 
 static const char *fate(bool survived)
 {
@@ -455,10 +473,10 @@ FIXTURE_TEARDOWN(tmpfiles)
  */
 #define EXPECT_MTIME_ATIME_CLEAN_DELETES(type) do {				\
 	int _ret = clean_with(&self->t, (type), AGE_BY_MTIME_ATIME, NULL);	\
-	bool _survived;								\
+	bool _survived = true;							\
 										\
 	ASSERT_CLEAN_RAN(&self->t, _ret);					\
-	_survived = proc_survived(self->t.tree);				\
+	ASSERT_FATE(self->t.tree, _survived);					\
 	TH_LOG("%c line, %s, on %s: installroot/proc %s", (type),		\
 	       AGE_BY_MTIME_ATIME, variant->kind->label, fate(_survived));	\
 	EXPECT_FALSE(_survived)							\
@@ -489,15 +507,18 @@ TEST_F(tmpfiles, e_line_by_mtime_atime_deletes_fresh_tree)
 }
 
 /*
- * After a mitigation's clean: log both trees' fate, and say that the
- * danger showed when the unprotected sibling lost its empty directories.
+ * After a mitigation's clean: the protected tree's fate into kept, both
+ * fates logged, and the danger said to have shown when the unprotected
+ * sibling lost its empty directories in that same clean.
  */
-#define REPORT_SIBLING(what) do {						\
-	bool _sib = proc_survived(self->t.sibling);				\
+#define FATES_WITH_SIBLING(what, kept) do {					\
+	bool _sib = true;							\
 										\
+	ASSERT_FATE(self->t.tree, (kept));					\
+	ASSERT_FATE(self->t.sibling, _sib);					\
 	TH_LOG("%s: the %s tree's installroot/proc %s, the unprotected "	\
-	       "sibling's %s", variant->kind->label, (what),			\
-	       fate(proc_survived(self->t.tree)), fate(_sib));			\
+	       "sibling's %s", variant->kind->label, (what), fate(kept),	\
+	       fate(_sib));							\
 	if (!_sib)								\
 		KREPRO_DANGER_SHOWN("the unprotected sibling tree lost "	\
 				    "installroot/proc in the same clean");	\
@@ -509,6 +530,7 @@ TEST_F(tmpfiles, e_line_by_mtime_atime_deletes_fresh_tree)
  */
 TEST_F(tmpfiles, flock_protects_tree)
 {
+	bool kept = false;
 	int fd, ret;
 
 	fd = open(self->t.tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -519,8 +541,8 @@ TEST_F(tmpfiles, flock_protects_tree)
 		KREPRO_SETUP_OK(flock(fd, LOCK_EX) ? -errno : 0, "lock the tree");
 	ret = clean_with(&self->t, 'q', AGE_BY_MTIME_ATIME, NULL);
 	ASSERT_CLEAN_RAN(&self->t, ret);
-	REPORT_SIBLING(krepro_negative() ? "unlocked" : "locked");
-	EXPECT_TRUE(proc_survived(self->t.tree))
+	FATES_WITH_SIBLING(krepro_negative() ? "unlocked" : "locked", kept);
+	EXPECT_TRUE(kept)
 		TH_LOG("the %s tree lost installroot/proc on %s",
 		       krepro_negative() ? "unlocked" : "locked", variant->kind->label);
 	close(fd);
@@ -533,6 +555,7 @@ TEST_F(tmpfiles, flock_protects_tree)
 TEST_F(tmpfiles, x_line_protects_tree)
 {
 	char extra[PATH_MAX + 8];
+	bool kept = false;
 	int ret;
 
 	KREPRO_SETUP_OK(krepro_path(extra, sizeof(extra), "x %s\n", self->t.top),
@@ -543,8 +566,8 @@ TEST_F(tmpfiles, x_line_protects_tree)
 	}
 	ret = clean_with(&self->t, 'q', AGE_BY_MTIME_ATIME, extra);
 	ASSERT_CLEAN_RAN(&self->t, ret);
-	REPORT_SIBLING(krepro_negative() ? "unexcluded" : "excluded");
-	EXPECT_TRUE(proc_survived(self->t.tree))
+	FATES_WITH_SIBLING(krepro_negative() ? "unexcluded" : "excluded", kept);
+	EXPECT_TRUE(kept)
 		TH_LOG("the %s tree lost installroot/proc on %s",
 		       krepro_negative() ? "unexcluded" : "excluded",
 		       variant->kind->label);
@@ -638,7 +661,7 @@ TEST_F(tmpfiles_btime, default_age_by_keeps_fresh_tree)
 	}
 	ret = clean_with(&self->t, 'q', age, NULL);
 	ASSERT_CLEAN_RAN(&self->t, ret);
-	survived = proc_survived(self->t.tree);
+	ASSERT_FATE(self->t.tree, survived);
 	TH_LOG("q line, %s, on %s: installroot/proc %s", age, variant->kind->label,
 	       fate(survived));
 	EXPECT_TRUE(survived)
@@ -691,7 +714,7 @@ TEST_F(tmpfiles_no_btime, default_age_by_deletes_fresh_tree)
 
 	ret = clean_with(&self->t, 'q', AGE_DEFAULT, NULL);
 	ASSERT_CLEAN_RAN(&self->t, ret);
-	survived = proc_survived(self->t.tree);
+	ASSERT_FATE(self->t.tree, survived);
 	TH_LOG("q line, %s, on %s: installroot/proc %s", AGE_DEFAULT,
 	       variant->kind->label, fate(survived));
 	EXPECT_FALSE(survived)
@@ -820,7 +843,7 @@ TEST_F(tmpfiles_atime, clean_without_read)
 	KREPRO_SETUP_OK(atime_of(self->proc, &atime), "read installroot/proc's atime");
 	ret = clean_with(&self->t, 'q', AGE_DEFAULT, NULL);
 	ASSERT_CLEAN_RAN(&self->t, ret);
-	survived = proc_survived(self->t.tree);
+	ASSERT_FATE(self->t.tree, survived);
 	TH_LOG("-o %s, no read: installroot/proc atime %lld, %s by the clean",
 	       variant->option, atime, fate(survived));
 	EXPECT_FALSE(survived)
@@ -843,7 +866,7 @@ TEST_F(tmpfiles_atime, clean_after_read)
 	ASSERT_EQ(0, atime_of(self->proc, &after));
 	ret = clean_with(&self->t, 'q', AGE_DEFAULT, NULL);
 	ASSERT_CLEAN_RAN(&self->t, ret);
-	survived = proc_survived(self->t.tree);
+	ASSERT_FATE(self->t.tree, survived);
 	TH_LOG("-o %s, read: installroot/proc atime %lld before the read, %lld after; %s by the clean",
 	       variant->option, before, after, fate(survived));
 	EXPECT_EQ(variant->read_moves_atime, after != before)
@@ -871,13 +894,14 @@ TEST_F(tmpfiles_atime, clean_after_tmpfiles_pass)
 	KREPRO_SETUP_OK(ret, "read the tree's atimes");
 	ret = clean_with(&self->t, 'q', AGE_NOTHING, NULL);
 	ASSERT_CLEAN_RAN(&self->t, ret);
-	ASSERT_TRUE(proc_survived(self->t.tree))
+	ASSERT_FATE(self->t.tree, survived);
+	ASSERT_TRUE(survived)
 		TH_LOG("precondition: a pass with age %s must delete nothing", AGE_NOTHING);
 	ASSERT_EQ(0, atime_of(self->t.tree, &top_after));
 	ASSERT_EQ(0, atime_of(self->proc, &proc_after));
 	ret = clean_with(&self->t, 'q', AGE_DEFAULT, NULL);
 	ASSERT_CLEAN_RAN(&self->t, ret);
-	survived = proc_survived(self->t.tree);
+	ASSERT_FATE(self->t.tree, survived);
 	TH_LOG("-o %s, tmpfiles pass: atime installroot %lld -> %lld, installroot/proc %lld -> %lld; %s by the next clean",
 	       variant->option, top_before, top_after, proc_before, proc_after,
 	       fate(survived));
