@@ -120,17 +120,22 @@ static const struct fs_kind fs_ext4_128 = {
 static const struct fs_kind fs_xfs = { .label = "xfs", .fstype = "xfs" };
 
 /*
- * An install root as package extraction leaves it, below lorax.N:
- * empty mount-point directories (proc, sys), a module tree with a file.
+ * An install root as package extraction leaves it, below lorax.N: empty
+ * mount-point directories (proc, sys), a module tree with a file.
  * Parents before children; times are set children first, so that setting
  * a child's cannot touch its parent's.
  */
-static const char *const tree_dirs[] = {
-	"", "/installroot", "/installroot/proc", "/installroot/sys",
-	"/installroot/usr", "/installroot/usr/lib", "/installroot/usr/lib/modules",
-	"/installroot/usr/lib/modules/6.0", NULL,
+static const struct {
+	const char *rel;	/* below lorax.N */
+	bool dir;
+} tree_layout[] = {
+	{ "", true }, { "/installroot", true }, { "/installroot/proc", true },
+	{ "/installroot/sys", true }, { "/installroot/usr", true },
+	{ "/installroot/usr/lib", true }, { "/installroot/usr/lib/modules", true },
+	{ "/installroot/usr/lib/modules/6.0", true },
+	{ "/installroot/usr/lib/modules/6.0/modules.dep", false },
 };
-#define TREE_FILE "/installroot/usr/lib/modules/6.0/modules.dep"
+#define TREE_ENTRIES (int)(sizeof(tree_layout) / sizeof(*tree_layout))
 
 /* The filesystem under test, its two trees and the clean's files. */
 struct fs_under_test {
@@ -154,50 +159,36 @@ static int set_package_times(const char *path)
 	return utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 }
 
-/* Make the tree below top (fs/lorax.N) with package times. */
-static int build_tree(const char *top)
+static int make_entry(const char *path, bool dir)
 {
-	char path[PATH_MAX];
-	int i, fd, ret;
+	int fd;
 
-	for (i = 0; tree_dirs[i]; i++) {
-		ret = krepro_path(path, sizeof(path), "%s%s", top, tree_dirs[i]);
-		if (ret)
-			return ret;
-		if (mkdir(path, 0755))
-			return -errno;
-	}
-	ret = krepro_path(path, sizeof(path), "%s" TREE_FILE, top);
-	if (ret)
-		return ret;
+	if (dir)
+		return mkdir(path, 0755) ? -errno : 0;
 	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	close(fd);
-	ret = set_package_times(path);
-	for (i--; !ret && i >= 0; i--) {
-		ret = krepro_path(path, sizeof(path), "%s%s", top, tree_dirs[i]);
+	return 0;
+}
+
+/* Make the tree below top (fs/lorax.N) with package times. */
+static int build_tree(const char *top)
+{
+	char path[PATH_MAX];
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < TREE_ENTRIES; i++) {
+		ret = krepro_path(path, sizeof(path), "%s%s", top, tree_layout[i].rel);
+		if (!ret)
+			ret = make_entry(path, tree_layout[i].dir);
+	}
+	for (i = TREE_ENTRIES - 1; !ret && i >= 0; i--) {
+		ret = krepro_path(path, sizeof(path), "%s%s", top, tree_layout[i].rel);
 		if (!ret)
 			ret = set_package_times(path);
 	}
 	return ret;
-}
-
-/*
- * Entry i of the tree below top (the directories, then the file; NULL
- * after the last) into path.
- */
-static const char *tree_entry(const char *top, int i, char *path, size_t len)
-{
-	const char *rel;
-
-	if (i < (int)(sizeof(tree_dirs) / sizeof(*tree_dirs)) - 1)
-		rel = tree_dirs[i];
-	else if (i == (int)(sizeof(tree_dirs) / sizeof(*tree_dirs)) - 1)
-		rel = TREE_FILE;
-	else
-		return NULL;
-	return krepro_path(path, len, "%s%s", top, rel) ? NULL : path;
 }
 
 /*
@@ -208,7 +199,10 @@ static const char *tree_entry(const char *top, int i, char *path, size_t len)
 	char _path[PATH_MAX];							\
 	struct stat _st;							\
 										\
-	for (int _i = 0; tree_entry((top), _i, _path, sizeof(_path)); _i++) {	\
+	for (int _i = 0; _i < TREE_ENTRIES; _i++) {				\
+		KREPRO_SETUP_OK(krepro_path(_path, sizeof(_path), "%s%s", (top), \
+					    tree_layout[_i].rel),		\
+				"name a tree entry");				\
 		KREPRO_SETUP_OK(lstat(_path, &_st) ? -errno : 0,		\
 				"read back the package times");			\
 		KREPRO_SETUP_ASSERT(_st.st_atim.tv_sec == PACKAGE_TIME &&	\
