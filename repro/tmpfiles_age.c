@@ -297,9 +297,12 @@ static void setup_trees(struct __test_metadata *_metadata, struct fs_under_test 
 		release_fs(t);	/* no teardown after a set-up that skips */
 		SKIP(return, "%s", why);
 	}
-	KREPRO_SETUP_ASSERT(!ret, "%s: cannot %s: %s%s", kind->label,
+	if (ret && img.mkfs_status)
+		KREPRO_SETUP_ASSERT(0, "%s: cannot run mkfs: %s (mkfs status %d)",
+				    kind->label, strerror(-ret), img.mkfs_status);
+	KREPRO_SETUP_ASSERT(!ret, "%s: cannot %s: %s", kind->label,
 			    img.path ? krepro_image_step_name(&img) : "mount a tmpfs",
-			    strerror(-ret), img.mkfs_status ? " (mkfs failed)" : "");
+			    strerror(-ret));
 	if (flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)) {
 		/* The option must be the one in force, or the test means nothing. */
 		KREPRO_SETUP_OK(statvfs(t->fs, &sv) ? -errno : 0, "statvfs the filesystem");
