@@ -45,6 +45,22 @@ negative_run() {
 @test "tar_race: without the directory lock the mitigation fails, without -P the control fails" {
 	requires root
 	negative_run tar_race
+	rj="$BATS_TEST_TMPDIR/neg/run.json"
+	# The hazards are unchanged: the collisions still show the danger ...
+	[ "$(json_get "$rj" '[s["outcome"] for s in d["results"][0]["subtests"] if s["name"] == "parallel_extractions_collide_exit_nonzero"]')" = "['pass']" ]
+	# ... and the unlocked rounds of the mitigation went wrong.
+	[ "$(json_get "$rj" '[s["k"] > 0 for s in d["results"][0]["subtests"] if s["name"] == "flock_serialised_extractions_are_exact"]')" = "[True]" ]
+}
+
+@test "tar_protocol: with each replay's VFS property removed every regression fails at the step that needs it" {
+	requires root
+	negative_run tar_protocol
+	ktap="$BATS_TEST_TMPDIR/neg/host/tar_protocol.ktap"
+	[ "$(grep -c '^# negative mode: step ' "$ktap")" -eq 4 ]
+	grep -q "stolen_placeholder.*relies on: step 3 (A check): expected 0, got 1" "$ktap"
+	grep -q "late_placeholder.*relies on: step 8 (B see-placeholder): expected 0, got 1" "$ktap"
+	grep -q "unlink_window.*relies on: step 6 (A exit): expected 2, got 0" "$ktap"
+	grep -q "check_window.*relies on: step 5 (A unlink): expected -2, got 0" "$ktap"
 }
 
 @test "loop_image: without immutable flag, read-only bind or dropped capability the mitigations fail" {

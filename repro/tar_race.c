@@ -73,7 +73,7 @@
 #define RACE_TARS 8
 /* Racy budget unless the harness sets KREPRO_ROUNDS / KREPRO_SECONDS. */
 #define RACE_ROUNDS 60
-#define RACE_SECONDS 8
+#define RACE_SECONDS 15
 /* kselftest timeout of a racy subtest; the seconds budget is capped below it. */
 #define RACE_TIMEOUT 120
 #define RACE_TIMEOUT_MARGIN 30
