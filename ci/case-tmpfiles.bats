@@ -96,3 +96,16 @@ mitigations="ext4_128.flock_protects_tree,ext4_128.x_line_protects_tree,ext4_256
 	[ "$(json_get "$rj" "[s['reason'] for s in d['results'][0]['subtests'] if s['name'] == 'xfs.q_line_by_mtime_atime_deletes_fresh_tree'][0]")" = "set-up failed: systemd-tmpfiles rejected the configuration: Failed to parse age-by 'acmAM', ignoring." ]
 	assert_host_clean
 }
+
+@test "tmpfiles_age in a VM: the same verdicts, every mitigation after its sibling was deleted" {
+	requires root qemu
+	kr run -k "$VM_KERNEL" -c tmpfiles_age -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	for kind in hazard behaviour regression mitigation; do
+		[ "$(outcomes "$rj" $kind)" = "['pass']" ]
+	done
+	ktap=$(ls "$BATS_TEST_TMPDIR"/out/*/tmpfiles_age.ktap)
+	[ "$(danger_shown "$ktap")" = "$mitigations" ]
+	assert_host_clean
+}
