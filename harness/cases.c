@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cases.h"
-#include "util.h"
+#include "cli.h"
 
 static const char *const kind_names[KIND_COUNT] = {
 	[KIND_REGRESSION] = "regression", [KIND_MITIGATION] = "mitigation",

@@ -16,7 +16,7 @@
 #include "json.h"
 #include "ktap.h"
 #include "stats.h"
-#include "util.h"
+#include "cli.h"
 
 #define ALPHA 0.05
 #define MAX_DECIDING_RUNS 1000000

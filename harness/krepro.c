@@ -24,7 +24,7 @@
 #include "kernel.h"
 #include "qemu.h"
 #include "run.h"
-#include "util.h"
+#include "cli.h"
 
 #define KREPRO_VERSION "0.1"
 
@@ -154,6 +154,17 @@ static enum accel_mode accel_option(const char *val)
 	if (val && accel_mode_parse(val, &mode))
 		usage_error("bad accelerator '%s': expected auto, kvm or tcg", val);
 	return mode;
+}
+
+/* Make a kernel bootable, or exit: 2 for the user's input, 3 otherwise. */
+static void prepare_or_die(struct kernel *k, const char *cache)
+{
+	char *why;
+	int rc = kernel_prepare(k, cache, &why);
+
+	if (rc)
+		die(rc == KERNEL_BAD_INPUT ? EXIT_USAGE : EXIT_INFRA, "%s",
+		    why ? why : "cannot prepare the kernel");
 }
 
 /* ---- list ---- */
@@ -586,7 +597,7 @@ static int cmd_run(int argc, char **argv, const char *root)
 	}
 	o.cache = cache_dir();
 	for (i = 0; i < o.nkernels; i++)
-		kernel_prepare(&o.kernels[i], o.cache);
+		prepare_or_die(&o.kernels[i], o.cache);
 	if (need_vm)
 		choose_accel(&o, accel_mode);
 
@@ -961,7 +972,7 @@ static int cmd_gate(int argc, char **argv, const char *root)
 
 	/* Reuse what is fresh; run the rest in one go. */
 	for (i = 0; i < 2 && !rerun; i++) {
-		kernel_prepare(&g[i].k, cache_dir());
+		prepare_or_die(&g[i].k, cache_dir());
 		g[i].reuse = find_fresh(store, &g[i], cases, builds, ncases, hours * 3600.0);
 		if (g[i].reuse)
 			fprintf(stderr, "%s: reusing %s for %s\n", progname, g[i].reuse, g[i].spec);

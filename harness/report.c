@@ -12,7 +12,7 @@
 #include "compare.h"
 #include "json.h"
 #include "stats.h"
-#include "util.h"
+#include "cli.h"
 
 int format_parse(const char *s, enum format *f)
 {

@@ -26,7 +26,7 @@
 #include "ktap.h"
 #include "qemu.h"
 #include "run.h"
-#include "util.h"
+#include "cli.h"
 #include "evidence.h"
 #include "wire.h"
 

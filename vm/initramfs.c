@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "initramfs.h"
+#include "spawn.h"
 #include "util.h"
 
 static void cpio_raw(struct cpio *c, const void *p, size_t n)

@@ -13,7 +13,7 @@
 #include "kernel.h"
 #include "ktap.h"
 #include "run.h"
-#include "util.h"
+#include "cli.h"
 #include "check.h"
 
 
