@@ -34,41 +34,12 @@ const char *change_name(enum change c)
 	return c < CH_COUNT ? change_names[c] : "unknown";
 }
 
-static int outcome_parse(const char *s)
-{
-	for (int o = 0; o < OUT_COUNT; o++)
-		if (!strcmp(s, outcome_name(o)))
-			return o;
-	return -1;
-}
-
 static int kind_parse(const char *s)
 {
 	for (int k = 0; k < KIND_COUNT; k++)
 		if (!strcmp(s, kind_name(k)))
 			return k;
 	return -1;
-}
-
-static bool is_hazard(enum kind k)
-{
-	return k == KIND_HAZARD || k == KIND_BEHAVIOUR;
-}
-
-static int severity(enum outcome o)
-{
-	static const int rank[OUT_COUNT] = {
-		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0, [OUT_PASS] = 1,
-		[OUT_FAIL] = 1, [OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5,
-		[OUT_CRASH] = 6,
-	};
-	return rank[o];
-}
-
-/* The subtest never started: any outcome of another run says more. */
-static bool not_started(enum outcome o)
-{
-	return o == OUT_SKIP || o == OUT_NOTRUN || o == OUT_UNSHOWN;
 }
 
 /* Nothing to compare: the subtest did not run to a verdict here. */
@@ -240,17 +211,8 @@ static void cell_add(struct cmp_cell *c, enum kind kind, const struct jval *js,
 	c->duration_s += json_get_num(js, "duration_s", 0);
 	if (first || c->first_hit_s < 0)
 		c->first_hit_s = median_first_hit(race);
-	if (first) {
-		c->outcome = o;
-	} else if ((o == OUT_PASS || o == OUT_FAIL) &&
-		   (c->outcome == OUT_PASS || c->outcome == OUT_FAIL)) {
-		bool bad = is_hazard(kind) ? c->runs_hit == 0 : c->runs_hit > 0;
-
-		c->outcome = bad ? OUT_FAIL : OUT_PASS;
-	} else if (!not_started(o) && (not_started(c->outcome) ||
-				     severity(o) > severity(c->outcome))) {
-		c->outcome = o;
-	}
+	/* The first run's outcome as written; more runs fold in. */
+	c->outcome = first ? (enum outcome)o : outcome_fold(c->outcome, o, kind, c->runs_hit);
 	if (*json_get_str(js, "reason", "")) {
 		free(c->reason);
 		c->reason = xstrdup(json_get_str(js, "reason", ""));
@@ -539,7 +501,7 @@ static char *more_runs_text(const struct cmp_change *ch)
 static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
 			  const struct cmp_cell *c, struct cmp_change *ch)
 {
-	bool hazard = is_hazard(r->kind);
+	bool hazard = kind_is_hazard(r->kind);
 	char *more;
 
 	ch->p = -1;

@@ -26,32 +26,12 @@ int format_parse(const char *s, enum format *f)
 	return -1;
 }
 
-static bool is_hazard(enum kind k)
-{
-	return k == KIND_HAZARD || k == KIND_BEHAVIOUR;
-}
-
-/* "pass", "fail 3/20", "reproduced 12/200 [3.5-10.3%]". */
+/* "pass", "fail 3/20", "reproduced 12/200 [3.5-10.3%]"; "-": not run here. */
 static char *cell_text(const struct cmp_row *r, const struct cmp_cell *c)
 {
-	const char *label;
-	double lo, hi;
-
 	if (!c->present)
 		return xstrdup("-");
-	label = outcome_label(c->outcome, r->kind);
-	if (c->outcome != OUT_PASS && c->outcome != OUT_FAIL)
-		return xstrdup(label);
-	if (c->racy) {
-		wilson_interval(c->k, c->n, 1.96, &lo, &hi);
-		return xasprintf("%s %ld/%ld [%.1f-%.1f%%]", label, c->k, c->n,
-				 lo * 100, hi * 100);
-	}
-	if (c->n > 1 && !is_hazard(r->kind) && c->k == 0)
-		return xasprintf("%s n=%ld", label, c->n);
-	if (c->n > 1)
-		return xasprintf("%s %ld/%ld", label, c->k, c->n);
-	return xstrdup(label);
+	return outcome_cell(c->outcome, r->kind, c->k, c->n, c->racy);
 }
 
 /* The mark a changed cell carries in the grid. */
@@ -115,9 +95,9 @@ static const char *colour_of(const struct cmp_row *r, const struct cmp_cell *c,
 		return "\033[36m";
 	if (!c->present || c->outcome == OUT_SKIP || c->outcome == OUT_UNSHOWN)
 		return "\033[2m";
-	if (c->outcome == OUT_PASS && !is_hazard(r->kind))
+	if (c->outcome == OUT_PASS && !kind_is_hazard(r->kind))
 		return "\033[32m";
-	if (c->outcome == OUT_FAIL && !is_hazard(r->kind))
+	if (c->outcome == OUT_FAIL && !kind_is_hazard(r->kind))
 		return "\033[31m";
 	return "";
 }
@@ -414,7 +394,7 @@ static enum junit_state junit_state(const struct cmp_row *r, const struct cmp_ce
 		return J_SKIPPED;
 	if (ch->what == CH_REGRESSION)
 		return J_FAILURE;
-	if (c->outcome == OUT_FAIL && !is_hazard(r->kind))
+	if (c->outcome == OUT_FAIL && !kind_is_hazard(r->kind))
 		return J_FAILURE;
 	return J_PASS;
 }

@@ -30,44 +30,6 @@
 #include "evidence.h"
 #include "wire.h"
 
-static const char *const outcome_names[OUT_COUNT] = {
-	[OUT_PASS] = "pass", [OUT_FAIL] = "fail", [OUT_SKIP] = "skip",
-	[OUT_ERROR] = "error", [OUT_CRASH] = "crash", [OUT_TIMEOUT] = "timeout",
-	[OUT_INFRA] = "infra", [OUT_NOTRUN] = "not-run", [OUT_UNSHOWN] = "not-comparable",
-};
-
-const char *outcome_name(enum outcome o)
-{
-	return o < OUT_COUNT ? outcome_names[o] : "unknown";
-}
-
-static bool kind_is_hazard(enum kind k)
-{
-	return k == KIND_HAZARD || k == KIND_BEHAVIOUR;
-}
-
-const char *outcome_label(enum outcome o, enum kind k)
-{
-	if (kind_is_hazard(k) && o == OUT_PASS)
-		return "reproduced";
-	if (kind_is_hazard(k) && o == OUT_FAIL)
-		return "not-reproduced";
-	if (o == OUT_UNSHOWN)
-		return "not-comparable (danger not shown)";
-	return outcome_name(o);
-}
-
-/* How bad an outcome is, for folding several runs into one. */
-static int severity(enum outcome o)
-{
-	static const int rank[OUT_COUNT] = {
-		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0, [OUT_PASS] = 1,
-		[OUT_FAIL] = 1, [OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5,
-		[OUT_CRASH] = 6,
-	};
-	return rank[o];
-}
-
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -135,11 +97,8 @@ static void sub_add_stats(struct sub_result *s, const struct ktap_stats *st)
 static void sub_fold(struct sub_result *s, enum outcome o, const char *reason,
 		     const char *diag, const struct ktap_stats *st)
 {
-	bool unset = s->outcome == OUT_COUNT;
-
 	if (o == OUT_PASS || o == OUT_FAIL) {
 		bool hit = kind_is_hazard(s->kind) ? o == OUT_PASS : o == OUT_FAIL;
-		bool bad;
 
 		s->runs++;
 		s->runs_hit += hit;
@@ -149,16 +108,8 @@ static void sub_fold(struct sub_result *s, enum outcome o, const char *reason,
 			s->n++;
 			s->k += hit;
 		}
-		bad = kind_is_hazard(s->kind) ? s->runs_hit == 0 : s->runs_hit > 0;
-		if (unset || severity(s->outcome) <= severity(OUT_PASS))
-			s->outcome = bad ? OUT_FAIL : OUT_PASS;
-	} else if (o == OUT_SKIP || o == OUT_NOTRUN || o == OUT_UNSHOWN) {
-		/* A run without a verdict; any verdict of another run says more. */
-		if (unset || s->outcome == OUT_SKIP || s->outcome == OUT_NOTRUN)
-			s->outcome = o;
-	} else if (unset || severity(o) > severity(s->outcome)) {
-		s->outcome = o;
 	}
+	s->outcome = outcome_fold(s->outcome, o, s->kind, s->runs_hit);
 	if (reason && *reason) {
 		free(s->reason);
 		s->reason = xstrdup(reason);
@@ -818,28 +769,20 @@ static bool finish_vm(struct run_opts *o, struct pair *p)
  */
 static void settle(struct pair *p)
 {
-	static const int rank[OUT_COUNT] = {
-		[OUT_PASS] = 0, [OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0,
-		[OUT_FAIL] = 1, [OUT_INFRA] = 2,
-		[OUT_ERROR] = 3, [OUT_TIMEOUT] = 4, [OUT_CRASH] = 5,
-	};
 	enum outcome worst = p->nsubs ? OUT_PASS : p->outcome;
 	bool all_skip = p->nsubs > 0;
-	int i;
 
-	for (i = 0; i < p->nsubs; i++) {
+	for (int i = 0; i < p->nsubs; i++) {
 		struct sub_result *s = &p->subs[i];
-		enum outcome o;
 
 		if (s->outcome == OUT_COUNT)
 			s->outcome = OUT_ERROR;
-		o = s->outcome;
-		if (o != OUT_SKIP)
+		if (s->outcome != OUT_SKIP)
 			all_skip = false;
-		if (o == OUT_FAIL && kind_is_hazard(s->kind))
+		if (s->outcome == OUT_FAIL && kind_is_hazard(s->kind))
 			continue;
-		if (rank[o] > rank[worst])
-			worst = o;
+		if (!outcome_no_verdict(s->outcome))
+			worst = outcome_worse(worst, s->outcome);
 	}
 	p->outcome = all_skip ? OUT_SKIP : worst;
 }
@@ -856,14 +799,7 @@ static void progress(struct run_opts *o, struct pair *p, int finished, int total
 
 static char *cell(const struct sub_result *s)
 {
-	const char *label = outcome_label(s->outcome, s->kind);
-
-	/* k counts hits: reproductions for hazards, failures otherwise. */
-	if ((s->n > 1 || s->racy) && !kind_is_hazard(s->kind) && s->k == 0)
-		return xasprintf("%s n=%d", label, s->n);
-	if (s->n > 1 || s->racy)
-		return xasprintf("%s %d/%d", label, s->k, s->n);
-	return xstrdup(label);
+	return outcome_cell(s->outcome, s->kind, s->k, s->n, s->racy);
 }
 
 /* The result of one subtest of a case on one kernel, or NULL. */

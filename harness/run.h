@@ -8,18 +8,7 @@
 #include "cases.h"
 #include "channel.h"
 #include "kernel.h"
-
-/*
- * not-run: the case stopped (a crash) before this subtest started.
- * unshown ("not-comparable"): a mitigation held, but its danger was not
- * shown in the same run, so holding proves nothing.
- */
-enum outcome { OUT_PASS, OUT_FAIL, OUT_SKIP, OUT_ERROR, OUT_CRASH,
-	       OUT_TIMEOUT, OUT_INFRA, OUT_NOTRUN, OUT_UNSHOWN, OUT_COUNT };
-
-const char *outcome_name(enum outcome o);
-/* What a cell says: hazards and behaviours read "reproduced" / "not reproduced". */
-const char *outcome_label(enum outcome o, enum kind k);
+#include "outcome.h"
 
 struct sub_result {
 	char *name;
