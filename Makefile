@@ -8,7 +8,7 @@
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11
+CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -Werror=implicit-function-declaration
 B       := build
 
 # Debian packages the project needs at build, run or test time.

@@ -267,16 +267,10 @@ static void grow_cells(struct matrix *m, int old_nk)
 }
 
 /* Shards seen so far, to refuse an incomplete set: seen[N][I]. */
-struct shard_seen {
-	int count;
-	unsigned char *have;	/* have[i - 1] for shard i of count */
-	const char *first_dir;
-};
-static struct shard_seen *shards;
-static int nshards;
 
 static void note_shard(const struct jval *root, const struct loader *l)
 {
+	struct matrix *m = l->m;
 	const struct jval *sh = json_get(root, "shard");
 	int idx, count, i;
 
@@ -286,27 +280,27 @@ static void note_shard(const struct jval *root, const struct loader *l)
 	count = json_get_num(sh, "count", 0);
 	if (count < 1 || idx < 1 || idx > count)
 		bad_file(l, "bad shard %d/%d", idx, count);
-	for (i = 0; i < nshards; i++)
-		if (shards[i].count == count)
+	for (i = 0; i < m->nshards; i++)
+		if (m->shards[i].count == count)
 			break;
-	if (i == nshards) {
-		shards = xrealloc(shards, sizeof(*shards) * (nshards + 1));
-		shards[i] = (struct shard_seen){ count, xcalloc(count, 1), l->dir };
-		nshards++;
+	if (i == m->nshards) {
+		m->shards = xrealloc(m->shards, sizeof(*m->shards) * (m->nshards + 1));
+		m->shards[i] = (struct shard_seen){ count, xcalloc(count, 1), xstrdup(l->dir) };
+		m->nshards++;
 	}
-	if (shards[i].have[idx - 1])
+	if (m->shards[i].have[idx - 1])
 		die(EXIT_USAGE, "cannot compare: shard %d/%d given twice (%s)", idx, count, l->dir);
-	shards[i].have[idx - 1] = 1;
+	m->shards[i].have[idx - 1] = 1;
 }
 
-static void check_shards(void)
+static void check_shards(const struct matrix *m)
 {
-	for (int i = 0; i < nshards; i++)
-		for (int j = 0; j < shards[i].count; j++)
-			if (!shards[i].have[j])
+	for (int i = 0; i < m->nshards; i++)
+		for (int j = 0; j < m->shards[i].count; j++)
+			if (!m->shards[i].have[j])
 				die(EXIT_USAGE, "cannot compare: shard %d/%d is missing "
-				    "(the set includes %s)", j + 1, shards[i].count,
-				    shards[i].first_dir);
+				    "(the set includes %s)", j + 1, m->shards[i].count,
+				    m->shards[i].first_dir);
 }
 
 static void load_one(struct matrix *m, const char *dir, const char *only)
@@ -392,6 +386,49 @@ static int row_order(const void *a, const void *b)
 	return strcmp(x->kase, y->kase);
 }
 
+/* A kernel column for a kernel of this run, before any run.json exists. */
+static void kernel_from_run(struct cmp_kernel *k, const struct run_opts *o, int i)
+{
+	const struct kernel *rk = &o->kernels[i];
+	const char *uname_r = "";
+
+	for (int j = 0; j < o->npairs; j++)
+		if (o->pairs[j].kernel == rk && o->pairs[j].uname)
+			uname_r = o->pairs[j].uname;
+	*k = (struct cmp_kernel){
+		.key = xstrdup(rk->spec), .spec = xstrdup(rk->spec), .label = xstrdup(rk->label),
+		.source = xstrdup(""), .uname_r = xstrdup(uname_r),
+		.proc_version = xstrdup(""), .sha256 = xstrdup(rk->sha256),
+	};
+}
+
+void matrix_from_pairs(struct matrix *m, const struct run_opts *o)
+{
+	memset(m, 0, sizeof(*m));
+	m->nk = o->nkernels;
+	m->kernels = xcalloc(m->nk, sizeof(*m->kernels));
+	for (int i = 0; i < m->nk; i++)
+		kernel_from_run(&m->kernels[i], o, i);
+	for (int i = 0; i < o->npairs; i++) {
+		const struct pair *p = &o->pairs[i];
+		int col = p->kernel - o->kernels;
+
+		for (int j = 0; j < p->nsubs; j++) {
+			const struct sub_result *s = &p->subs[j];
+			int before = m->nrows;
+			struct cmp_row *r = row_get(m, p->kase->name, s->name, s->kind);
+
+			if (m->nrows > before)
+				r->cells = xcalloc(m->nk, sizeof(*r->cells));
+			r->cells[col] = (struct cmp_cell){
+				.present = true, .outcome = s->outcome, .k = s->k, .n = s->n,
+				.runs = s->runs, .runs_hit = s->runs_hit, .racy = s->racy,
+				.first_hit_s = -1,
+			};
+		}
+	}
+}
+
 void matrix_load(struct matrix *m, char **dirs, int ndirs)
 {
 	matrix_load_only(m, dirs, NULL, ndirs);
@@ -421,7 +458,7 @@ void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndir
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < ndirs; i++)
 		load_one(m, dirs[i], only ? only[i] : NULL);
-	check_shards();
+	check_shards(m);
 	/* Columns in version order; cells follow their kernel. */
 	sorted = xcalloc(m->nk ? m->nk : 1, sizeof(*sorted));
 	memcpy(sorted, m->kernels, sizeof(*sorted) * m->nk);

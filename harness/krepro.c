@@ -22,8 +22,11 @@
 #include "compare.h"
 #include "json.h"
 #include "kernel.h"
+#include "plan.h"
 #include "qemu.h"
 #include "run.h"
+#include "runtable.h"
+#include "store.h"
 #include "cli.h"
 
 #define KREPRO_VERSION "0.1"
@@ -375,305 +378,322 @@ static void check_run_exclusive(const struct option *opts, const bool *given)
 				    run_exclusive[i].why);
 }
 
-struct selection {
-	char *kase;
-	char *sub;	/* NULL: the whole case */
-};
 
-/* Add one subtest to a pair's selection, once. */
-static void select_subtest(struct pair *p, const char *name)
+/*
+ * --until-confident: the cases with an inconclusive change against the
+ * first kernel run once more on every kernel, up to R more times.  The
+ * matrix comes from the pairs in memory; nothing is read back.
+ */
+static bool requeue_undecided(struct run_opts *o)
 {
-	for (int i = 0; i < p->nonly; i++)
-		if (!strcmp(p->only[i], name))
-			return;
-	p->only = xrealloc(p->only, sizeof(char *) * (p->nonly + 1));
-	p->only[p->nonly++] = (char *)name;
+	struct matrix m;
+	bool more = false;
+
+	if (o->nkernels < 2 || o->confident_rounds >= o->until_confident)
+		return false;
+	matrix_from_pairs(&m, o);
+	matrix_set_baseline(&m, o->kernels[0].spec);
+	matrix_classify(&m);
+	for (int i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+
+		if (p->outcome == OUT_INFRA || !matrix_case_undecided(&m, p->kase->name))
+			continue;
+		run_requeue(p);
+		more = true;
+	}
+	if (more) {
+		o->confident_rounds++;
+		fprintf(stderr, "%s: inconclusive; more runs (%d of at most %d)\n",
+			progname, o->confident_rounds, o->until_confident);
+	}
+	return more;
+}
+
+/* Infrastructure failures, one line each on stderr, after the table. */
+static void warn_infra(const struct run_opts *o)
+{
+	for (int i = 0; i < o->npairs; i++) {
+		const struct pair *p = &o->pairs[i];
+
+		if (p->outcome == OUT_INFRA)
+			warnx_("%s %s: %s (after %d attempts)", p->kernel->spec, p->kase->name,
+			       p->detail ? p->detail : "infrastructure failure", p->attempts);
+	}
 }
 
 /*
- * A selected mitigation brings its guard hazard along: without the
- * danger shown in the same run its pass would not count.
+ * Run the pairs (and more, while --until-confident finds a change
+ * undecided), then record run.json and print the table: the run
+ * directory holds a result even when interrupted.
  */
-static void select_guards(struct pair *p, struct case_decl *c)
+static int run_and_record(struct run_opts *o)
 {
-	for (int i = 0; i < p->nonly; i++) {
-		const struct subtest_decl *d = subtest_find(c, p->only[i]);
+	time_t started = time(NULL);
+	char *why = NULL;
+	int sig;
 
-		if (d && d->guard)
-			select_subtest(p, d->guard);
+	if (run_prepare(o, &why))
+		die(EXIT_INFRA, "%s", why);
+	sig = run_pairs(o);
+	while (!sig && o->until_confident && requeue_undecided(o))
+		sig = run_pairs(o);
+	store_write(o, started, time(NULL), sig != 0);
+	runtable_print(o);
+	if (o->negative)
+		printf("\nnegative control (--negative): protections were removed; every "
+		       "mitigation, regression\nand control subtest is expected to fail here\n");
+	printf("\nresults: %s/run.json\n", o->outdir);
+	fflush(stdout);
+	warn_infra(o);
+	return run_exit_code(o, sig);
+}
+
+/* What `krepro run` was asked, as parsed. */
+struct run_cli {
+	struct run_opts o;
+	struct selection *sel;
+	int nsel;
+	char **kspecs;
+	int nk;
+	char *outdir;
+	const char *accel;
+	bool show_command;
+	int shard_i, shard_n;
+	bool given[OPT_LAST - OPT_REPEAT];
+};
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "case", required_argument, NULL, 'c' },
+	{ "runs", required_argument, NULL, 'n' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "seconds", required_argument, NULL, OPT_SECONDS },
+	{ "negative", no_argument, NULL, OPT_NEGATIVE },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "until-confident", optional_argument, NULL, OPT_UNTIL },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "show-command", no_argument, NULL, OPT_SHOW_COMMAND },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+/* -c CASE or -c CASE/SUBTEST. */
+static void add_selection(struct run_cli *r, const char *arg)
+{
+	const char *slash = strchr(arg, '/');
+	struct selection *s;
+
+	r->sel = xrealloc(r->sel, sizeof(*r->sel) * (r->nsel + 1));
+	s = &r->sel[r->nsel++];
+	s->kase = slash ? strndup(arg, slash - arg) : xstrdup(arg);
+	s->sub = slash ? xstrdup(slash + 1) : NULL;
+	if (!*s->kase || (slash && !slash[1]))
+		usage_error("bad case '%s': expected CASE or CASE/SUBTEST", arg);
+}
+
+/* One option of run; false for --help (printed). */
+static bool run_option(struct run_cli *r, int opt, char **argv)
+{
+	struct run_opts *o = &r->o;
+
+	if (opt >= OPT_REPEAT && opt < OPT_LAST)
+		r->given[opt - OPT_REPEAT] = true;
+	switch (opt) {
+	case 'k':
+		r->kspecs = xrealloc(r->kspecs, sizeof(char *) * (r->nk + 1));
+		r->kspecs[r->nk++] = optarg;
+		break;
+	case 'c':
+		add_selection(r, optarg);
+		break;
+	case 'n':
+		o->runs = parse_count("-n", optarg, 1, 10000000);
+		o->runs_given = true;
+		break;
+	case OPT_REPEAT:
+		o->repeat = parse_count("--repeat", optarg, 1, 100000);
+		break;
+	case OPT_SECONDS:
+		o->seconds = parse_count("--seconds", optarg, 1, 86400);
+		break;
+	case OPT_NEGATIVE:
+		o->negative = true;
+		break;
+	case OPT_SHARD:
+		parse_shard(optarg, &r->shard_i, &r->shard_n);
+		break;
+	case OPT_UNTIL:
+		o->until_confident = optarg ? parse_count("--until-confident", optarg,
+							  1, 100000) : 10;
+		break;
+	case 'j':
+		o->jobs = parse_count("-j", optarg, 1, 256);
+		break;
+	case 'o':
+		r->outdir = optarg;
+		break;
+	case OPT_ACCEL:
+		r->accel = optarg;
+		break;
+	case OPT_SHOW_COMMAND:
+		r->show_command = true;
+		break;
+	case 'h':
+		fputs(usage_text, stdout);
+		return false;
+	default:
+		bad_option("run", argv);
+	}
+	return true;
+}
+
+/* Parse run's command line; false when --help was printed. */
+static bool parse_run(struct run_cli *r, int argc, char **argv)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int opt;
+
+	memset(r, 0, sizeof(*r));
+	r->o.runs = 1;
+	r->o.repeat = 1;
+	r->o.jobs = ncpu > 0 ? ncpu : 1;
+	while ((opt = getopt_long(argc, argv, "k:c:n:j:o:h", run_options, NULL)) != -1)
+		if (!run_option(r, opt, argv))
+			return false;
+	if (optind < argc)
+		usage_error("run: unexpected argument '%s'", argv[optind]);
+	check_run_exclusive(run_options, r->given);
+	return true;
+}
+
+/* The -k kernels, parsed; true when any of them needs a VM. */
+static bool parse_kernels(struct run_cli *r)
+{
+	struct run_opts *o = &r->o;
+	bool need_vm = r->nk == 0;
+
+	o->kernels = xcalloc(r->nk ? r->nk : 2, sizeof(struct kernel));
+	for (int i = 0; i < r->nk; i++) {
+		char *err = NULL;
+
+		for (int j = 0; j < i; j++)
+			if (!strcmp(r->kspecs[i], r->kspecs[j]))
+				die(EXIT_USAGE, "kernel %s given twice", r->kspecs[i]);
+		if (kernel_parse(r->kspecs[i], &o->kernels[i], &err))
+			die(EXIT_USAGE, "%s", err);
+		need_vm |= o->kernels[i].kind != KERNEL_HOST;
+	}
+	o->nkernels = r->nk;
+	return need_vm;
+}
+
+/* Root, QEMU and busybox: what running at all needs. */
+static void check_can_run(struct run_opts *o, bool need_vm)
+{
+	if (geteuid() != 0)
+		die(EXIT_USAGE, "cannot run cases: not root (mounts, namespaces and "
+		    "loop devices need it)");
+	if (!need_vm)
+		return;
+	o->qemu = which("qemu-system-x86_64");
+	if (!o->qemu)
+		die(EXIT_USAGE, "cannot run VMs: qemu-system-x86_64 not found (run make setup)");
+	o->busybox = "/bin/busybox";
+	if (!is_file(o->busybox))
+		die(EXIT_USAGE, "cannot build guest images: %s not found (install "
+		    "busybox-static)", o->busybox);
+}
+
+/* -o, or results/DATE-TIME, pinned absolute; never over an earlier run. */
+static char *run_outdir(const char *given)
+{
+	char *outdir, *rj;
+
+	if (given) {
+		outdir = absolute_path(given);
+	} else {
+		char stamp[40];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "results/%Y%m%d-%H%M%S", &tm);
+		outdir = absolute_path(stamp);
+	}
+	rj = xasprintf("%s/run.json", outdir);
+	if (access(rj, F_OK) == 0)
+		die(EXIT_USAGE, "cannot write results to %s: it already holds a run "
+		    "(choose another -o)", outdir);
+	free(rj);
+	return outdir;
+}
+
+/* Without -k: the newest 6.1 and 6.12 cloud images apt knows. */
+static void default_kernels(struct run_opts *o)
+{
+	static const char *const series[] = { "6.1", "6.12" };
+	struct apt_kernel *list;
+	int n = apt_kernels(&list);
+
+	for (int i = 0; i < 2; i++) {
+		char *name = n > 0 ? apt_newest_cloud(list, n, series[i]) : NULL;
+		char *spec, *err = NULL;
+
+		if (!name)
+			die(EXIT_INFRA, "cannot pick a default kernel: apt knows no "
+			    "linux-image-%s*-cloud-amd64 (run apt-get update)", series[i]);
+		spec = xasprintf("debian:%s", name);
+		if (kernel_parse(spec, &o->kernels[o->nkernels], &err))
+			die(EXIT_INFRA, "%s", err);
+		o->nkernels++;
 	}
 }
 
 static int cmd_run(int argc, char **argv, const char *root)
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "case", required_argument, NULL, 'c' },
-		{ "runs", required_argument, NULL, 'n' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "repeat", required_argument, NULL, OPT_REPEAT },
-		{ "seconds", required_argument, NULL, OPT_SECONDS },
-		{ "negative", no_argument, NULL, OPT_NEGATIVE },
-		{ "shard", required_argument, NULL, OPT_SHARD },
-		{ "until-confident", optional_argument, NULL, OPT_UNTIL },
-		{ "accel", required_argument, NULL, OPT_ACCEL },
-		{ "show-command", no_argument, NULL, OPT_SHOW_COMMAND },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct run_opts o = { 0 };
-	bool show_command = false, given[OPT_LAST - OPT_REPEAT] = { false };
-	const char *accel = NULL;
+	struct run_cli r;
+	struct run_opts *o = &r.o;
 	enum accel_mode accel_mode;
-	struct selection *sel = NULL;
-	char **kspecs = NULL, *outdir = NULL;
-	int nsel = 0, nk = 0, opt, i, j, shard_i = 0, shard_n = 0;
 	struct case_set set;
-	bool need_vm = false;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char *why = NULL;
+	bool need_vm;
 
-	o.runs = 1;
-	o.repeat = 1;
-	o.jobs = ncpu > 0 ? ncpu : 1;
-	while ((opt = getopt_long(argc, argv, "k:c:n:j:o:h", opts, NULL)) != -1) {
-		if (opt >= OPT_REPEAT && opt < OPT_LAST)
-			given[opt - OPT_REPEAT] = true;
-		switch (opt) {
-		case 'k':
-			kspecs = xrealloc(kspecs, sizeof(char *) * (nk + 1));
-			kspecs[nk++] = optarg;
-			break;
-		case 'c': {
-			char *slash = strchr(optarg, '/');
-
-			sel = xrealloc(sel, sizeof(*sel) * (nsel + 1));
-			sel[nsel].kase = slash ? strndup(optarg, slash - optarg) : xstrdup(optarg);
-			sel[nsel].sub = slash ? xstrdup(slash + 1) : NULL;
-			if (!*sel[nsel].kase || (slash && !slash[1]))
-				usage_error("bad case '%s': expected CASE or CASE/SUBTEST", optarg);
-			nsel++;
-			break;
-		}
-		case 'n':
-			o.runs = parse_count("-n", optarg, 1, 10000000);
-			o.runs_given = true;
-			break;
-		case OPT_REPEAT:
-			o.repeat = parse_count("--repeat", optarg, 1, 100000);
-			break;
-		case OPT_SECONDS:
-			o.seconds = parse_count("--seconds", optarg, 1, 86400);
-			break;
-		case OPT_NEGATIVE:
-			o.negative = true;
-			break;
-		case OPT_SHARD:
-			parse_shard(optarg, &shard_i, &shard_n);
-			break;
-		case OPT_UNTIL:
-			o.until_confident = optarg ? parse_count("--until-confident", optarg,
-								 1, 100000) : 10;
-			break;
-		case 'j':
-			o.jobs = parse_count("-j", optarg, 1, 256);
-			break;
-		case 'o':
-			outdir = optarg;
-			break;
-		case OPT_ACCEL:
-			accel = optarg;
-			break;
-		case OPT_SHOW_COMMAND:
-			show_command = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			bad_option("run", argv);
-		}
-	}
-	if (optind < argc)
-		usage_error("run: unexpected argument '%s'", argv[optind]);
-	check_run_exclusive(opts, given);
-	accel_mode = accel_option(accel);
-
+	if (!parse_run(&r, argc, argv))
+		return 0;
+	accel_mode = accel_option(r.accel);
 	/* Everything is checked before anything touches the system. */
 	cases_load(cases_dir(root), &set);
-	for (i = 0; i < nsel; i++) {
-		struct case_decl *c = case_find(&set, sel[i].kase);
-
-		if (!c)
-			die(EXIT_USAGE, "unknown case '%s' (see krepro list)", sel[i].kase);
-		if (sel[i].sub && !subtest_find(c, sel[i].sub))
-			die(EXIT_USAGE, "unknown subtest '%s' in case %s (see krepro list)",
-			    sel[i].sub, c->name);
-	}
-	o.nkernels = nk;
-	o.kernels = xcalloc(nk ? nk : 2, sizeof(struct kernel));
-	for (i = 0; i < nk; i++) {
-		char *err = NULL;
-
-		for (j = 0; j < i; j++)
-			if (!strcmp(kspecs[i], kspecs[j]))
-				die(EXIT_USAGE, "kernel %s given twice", kspecs[i]);
-		if (kernel_parse(kspecs[i], &o.kernels[i], &err))
-			die(EXIT_USAGE, "%s", err);
-		if (o.kernels[i].kind != KERNEL_HOST)
-			need_vm = true;
-	}
-	if (!nk)
-		need_vm = true;
-	if (geteuid() != 0)
-		die(EXIT_USAGE, "cannot run cases: not root (mounts, namespaces and "
-		    "loop devices need it)");
-	if (need_vm) {
-		o.qemu = which("qemu-system-x86_64");
-		if (!o.qemu)
-			die(EXIT_USAGE, "cannot run VMs: qemu-system-x86_64 not found "
-			    "(run make setup)");
-		o.busybox = "/bin/busybox";
-		if (!is_file(o.busybox))
-			die(EXIT_USAGE, "cannot build guest images: %s not found "
-			    "(install busybox-static)", o.busybox);
-	}
-	{
-		/* The reproducers must be built. */
-		for (i = 0; i < set.n; i++) {
-			char *bin = xasprintf("%s/build/repro/%s", root, set.cases[i].binary);
-
-			if (!is_file(bin) && (nsel == 0 ? set.cases[i].is_default : true)) {
-				bool wanted = nsel == 0;
-
-				for (j = 0; j < nsel; j++)
-					if (!strcmp(sel[j].kase, set.cases[i].name))
-						wanted = true;
-				if (wanted)
-					die(EXIT_USAGE, "cannot run case %s: %s is not built "
-					    "(run make)", set.cases[i].name, bin);
-			}
-			free(bin);
-		}
-	}
-	if (!outdir) {
-		char stamp[32];
-		time_t t = time(NULL);
-		struct tm tm;
-
-		localtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-		outdir = xasprintf("results/%s", stamp);
-	}
-	/* Pinned now: where the user asked, whatever happens later. */
-	outdir = absolute_path(outdir);
-	{
-		char *rj = xasprintf("%s/run.json", outdir);
-
-		if (access(rj, F_OK) == 0)
-			die(EXIT_USAGE, "cannot write results to %s: it already holds "
-			    "a run (choose another -o)", outdir);
-		free(rj);
-	}
-
-	/* Default kernels: the newest 6.1 and 6.12 cloud images apt knows. */
-	if (!nk) {
-		struct apt_kernel *list;
-		int n = apt_kernels(&list);
-		const char *series[] = { "6.1", "6.12" };
-
-		for (i = 0; i < 2; i++) {
-			char *name = n > 0 ? apt_newest_cloud(list, n, series[i]) : NULL;
-			char *spec, *err = NULL;
-
-			if (!name)
-				die(EXIT_INFRA, "cannot pick a default kernel: apt knows no "
-				    "linux-image-%s*-cloud-amd64 (run apt-get update)", series[i]);
-			spec = xasprintf("debian:%s", name);
-			if (kernel_parse(spec, &o.kernels[o.nkernels], &err))
-				die(EXIT_INFRA, "%s", err);
-			o.nkernels++;
-		}
-	}
-	o.cache = cache_dir();
-	for (i = 0; i < o.nkernels; i++)
-		prepare_or_die(&o.kernels[i], o.cache);
+	if (plan_check_selection(&set, r.sel, r.nsel, &why))
+		die(EXIT_USAGE, "%s", why);
+	need_vm = parse_kernels(&r);
+	check_can_run(o, need_vm);
+	if (plan_check_built(root, &set, r.sel, r.nsel, &why))
+		die(EXIT_USAGE, "%s", why);
+	o->outdir = run_outdir(r.outdir);
+	o->root = root;
+	if (!r.nk)
+		default_kernels(o);
+	o->cache = cache_dir();
+	for (int i = 0; i < o->nkernels; i++)
+		prepare_or_die(&o->kernels[i], o->cache);
 	if (need_vm)
-		choose_accel(&o, accel_mode);
-
-	/* The pairs: kernel-major, cases in name order. */
-	for (i = 0; i < o.nkernels; i++) {
-		for (j = 0; j < set.n; j++) {
-			struct case_decl *c = &set.cases[j];
-			struct pair p = { 0 };
-			int s;
-			bool whole = false, picked = nsel == 0 && c->is_default;
-
-			for (s = 0; s < nsel; s++) {
-				if (strcmp(sel[s].kase, c->name))
-					continue;
-				picked = true;
-				if (!sel[s].sub)
-					whole = true;
-				else
-					select_subtest(&p, sel[s].sub);
-			}
-			if (!picked)
-				continue;
-			if (whole) {
-				free(p.only);
-				p.only = NULL;
-				p.nonly = 0;
-			}
-			select_guards(&p, c);
-			p.kernel = &o.kernels[i];
-			p.kase = c;
-			p.taint_before = p.taint_after = -1;
-			for (s = 0; s < c->nsubs; s++) {
-				bool want = !p.only;
-
-				for (int q = 0; q < p.nonly; q++)
-					if (!strcmp(p.only[q], c->subs[s].name))
-						want = true;
-				if (!want)
-					continue;
-				p.subs = xrealloc(p.subs, sizeof(*p.subs) * (p.nsubs + 1));
-				p.subs[p.nsubs] = (struct sub_result){
-					.name = xstrdup(c->subs[s].name), .kind = c->subs[s].kind,
-					.declared = true, .outcome = OUT_COUNT,
-				};
-				p.nsubs++;
-			}
-			o.pairs = xrealloc(o.pairs, sizeof(p) * (o.npairs + 1));
-			o.pairs[o.npairs++] = p;
-		}
-	}
-	if (shard_n) {
-		/* A deterministic share: pair j goes to shard j mod N + 1. */
-		int kept = 0;
-
-		for (i = 0; i < o.npairs; i++)
-			if (i % shard_n == shard_i - 1)
-				o.pairs[kept++] = o.pairs[i];
-		o.npairs = kept;
-		o.shard_i = shard_i;
-		o.shard_n = shard_n;
-	} else if (!o.npairs) {
+		choose_accel(o, accel_mode);
+	plan_pairs(o, &set, r.sel, r.nsel);
+	if (r.shard_n)
+		plan_shard(o, r.shard_i, r.shard_n);
+	else if (!o->npairs)
 		die(EXIT_USAGE, "nothing to run: no case selected");
-	}
-	o.outdir = outdir;
-	o.root = root;
-	if (show_command)
-		return show_commands(&o);
-	if (mkdir_p(outdir, 0755))
-		die(EXIT_USAGE, "cannot create %s: %s", outdir, strerror(errno));
-	o.outdir = outdir;
-	o.root = root;
-	o.argc = argc;
-	o.argv = argv;
-	return run_pairs(&o);
+	if (r.show_command)
+		return show_commands(o);
+	if (mkdir_p(o->outdir, 0755))
+		die(EXIT_USAGE, "cannot create %s: %s", o->outdir, strerror(errno));
+	o->argc = argc;
+	o->argv = argv;
+	return run_and_record(o);
 }
-
 /* ---- compare ---- */
 
 static enum format format_option(const char *val)

@@ -93,9 +93,6 @@ struct run_opts {
 	int argc;
 };
 
-/* Identity of a case's build: its reproducer binary and declaration. */
-char *case_build_id(const char *root, const struct case_decl *c);
-
 /*
  * Print the QEMU command line of every VM pair (building or reusing its
  * guest image), one per line, shell-quoted; nothing is started.  The
@@ -103,11 +100,22 @@ char *case_build_id(const char *root, const struct case_decl *c);
  */
 int show_commands(struct run_opts *o);
 
-/* Run every pair; writes the run directory; returns the exit code. */
+/*
+ * Plan every pair's runs (queued, budget, timeout), catch SIGINT, SIGTERM
+ * and SIGHUP, and make the run directory's per-kernel folders.  -1 with
+ * a one-line reason in *why when a folder cannot be made.
+ */
+int run_prepare(struct run_opts *o, char **why);
+/*
+ * Run the queued pairs, up to -j at once, until none is left.  Nothing
+ * is written but each pair's KTAP and console files.  Returns 0, or the
+ * signal that interrupted it (everything started is stopped by then).
+ */
 int run_pairs(struct run_opts *o);
+/* One more run of a finished pair, for the next run_pairs(). */
+void run_requeue(struct pair *p);
+/* 0 all as expected, 1 a failure, 3 infrastructure, 128+signal. */
+int run_exit_code(const struct run_opts *o, int signal);
 
-/* Classify one finished VM attempt (exposed for the unit tests). */
-void classify_vm(struct pair *p, const struct guest_report *g,
-		 const char *console, bool timed_out);
 
 #endif

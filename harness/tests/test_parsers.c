@@ -12,6 +12,7 @@
 #include "initramfs.h"
 #include "kernel.h"
 #include "ktap.h"
+#include "classify.h"
 #include "run.h"
 #include "cli.h"
 #include "check.h"
