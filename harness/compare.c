@@ -535,46 +535,45 @@ static char *more_runs_text(const struct cmp_change *ch)
 	return xstrdup("no number of runs at these rates would decide");
 }
 
-static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
-			  const struct cmp_cell *c, struct cmp_change *ch)
+/*
+ * The cases where either side gave no verdict to compare: absent,
+ * crashed, broken, skipped.  True when that decided the change.
+ */
+static bool classify_absent(const struct cmp_cell *b, const struct cmp_cell *c,
+			    struct cmp_change *ch)
 {
-	bool hazard = kind_is_hazard(r->kind);
-	char *more;
-
-	ch->p = -1;
-	ch->more_runs = -1;
 	if (!b->present && !c->present) {
 		set(ch, CH_SAME, xstrdup("not run on either kernel"));
-		return;
+		return true;
 	}
 	if (!b->present) {
 		set(ch, CH_NEW, xstrdup("not in the baseline"));
-		return;
+		return true;
 	}
 	if (!c->present) {
 		set(ch, CH_MISSING, xstrdup("in the baseline, not here"));
-		return;
+		return true;
 	}
 	if (c->outcome == OUT_CRASH) {
 		set(ch, CH_REGRESSION, xasprintf("crash%s%s", c->detail ? ": " : "",
 						 c->detail ? c->detail : ""));
-		return;
+		return true;
 	}
 	if (is_bad(c->outcome)) {
 		set(ch, CH_ERROR, xasprintf("%s here%s%s", outcome_name(c->outcome),
 					    c->reason || c->detail ? ": " : "",
 					    c->reason ? c->reason : c->detail ? c->detail : ""));
-		return;
+		return true;
 	}
 	if (b->outcome == OUT_CRASH) {
 		/* Not "fixed": the baseline gave no verdict to compare with. */
 		set(ch, CH_BASELINE_CRASH, xstrdup("the baseline crashed; no comparison"));
-		return;
+		return true;
 	}
 	if (b->outcome == OUT_PASS && c->outcome == OUT_SKIP) {
 		set(ch, CH_SKIPPED, xasprintf("passed on the baseline, skipped here%s%s",
 					      c->reason ? ": " : "", c->reason ? c->reason : ""));
-		return;
+		return true;
 	}
 	if (is_bad(b->outcome) || is_absent(b->outcome) || is_absent(c->outcome)) {
 		const struct cmp_cell *why = is_absent(c->outcome) ? c : b;
@@ -585,41 +584,54 @@ static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
 			set(ch, CH_UNCOMPARABLE, xasprintf("%s on %s%s%s",
 				outcome_name(why->outcome), why == b ? "the baseline" : "this kernel",
 				why->reason ? ": " : "", why->reason ? why->reason : ""));
+		return true;
+	}
+	return false;
+}
+
+/* Regressions, mitigations, controls: both gave pass or fail. */
+static void classify_verdict(const struct cmp_cell *b, const struct cmp_cell *c,
+			     struct cmp_change *ch)
+{
+	char *more;
+
+	if (b->outcome == OUT_PASS && c->outcome == OUT_FAIL) {
+		set(ch, CH_REGRESSION, xasprintf("pass -> fail (%ld/%ld failed)",
+						 c->k, c->n));
 		return;
 	}
-
-	/* Both ran: pass or fail (hazards: reproduced or not). */
-	if (!hazard) {
-		if (b->outcome == OUT_PASS && c->outcome == OUT_FAIL) {
-			set(ch, CH_REGRESSION, xasprintf("pass -> fail (%ld/%ld failed)",
-							 c->k, c->n));
-			return;
-		}
-		if (b->outcome == OUT_FAIL && c->outcome == OUT_PASS) {
-			set(ch, CH_FIXED, xasprintf("fail -> pass (n=%ld)", c->n));
-			return;
-		}
-		if (b->outcome == OUT_FAIL && (b->n > 1 || c->n > 1) &&
-		    b->k * c->n != c->k * b->n) {
-			if (rates_differ(b, c, ch)) {
-				bool rose = c->k * b->n > b->k * c->n;
-
-				set(ch, rose ? CH_REGRESSION : CH_FIXED,
-				    xasprintf("failure rate %s: %ld/%ld -> %ld/%ld (p=%.3g)",
-					      rose ? "rose" : "fell", b->k, b->n, c->k, c->n, ch->p));
-			} else {
-				more = more_runs_text(ch);
-				set(ch, CH_INCONCLUSIVE, xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s",
-					b->k, b->n, c->k, c->n, ch->p, more));
-				free(more);
-			}
-			return;
-		}
-		set(ch, CH_SAME, xstrdup(""));
+	if (b->outcome == OUT_FAIL && c->outcome == OUT_PASS) {
+		set(ch, CH_FIXED, xasprintf("fail -> pass (n=%ld)", c->n));
 		return;
 	}
-	/* Hazards and behaviours: a change is a behaviour change when it is
-	 * real - a flipped deterministic outcome, or a significant rate. */
+	if (b->outcome == OUT_FAIL && (b->n > 1 || c->n > 1) &&
+	    b->k * c->n != c->k * b->n) {
+		if (rates_differ(b, c, ch)) {
+			bool rose = c->k * b->n > b->k * c->n;
+
+			set(ch, rose ? CH_REGRESSION : CH_FIXED,
+			    xasprintf("failure rate %s: %ld/%ld -> %ld/%ld (p=%.3g)",
+				      rose ? "rose" : "fell", b->k, b->n, c->k, c->n, ch->p));
+		} else {
+			more = more_runs_text(ch);
+			set(ch, CH_INCONCLUSIVE, xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s",
+				b->k, b->n, c->k, c->n, ch->p, more));
+			free(more);
+		}
+		return;
+	}
+	set(ch, CH_SAME, xstrdup(""));
+}
+
+/*
+ * Hazards and behaviours: a change is a behaviour change when it is real
+ * - a flipped deterministic outcome, or a significant rate.
+ */
+static void classify_hazard(const struct cmp_row *r, const struct cmp_cell *b,
+			    const struct cmp_cell *c, struct cmp_change *ch)
+{
+	char *more;
+
 	if (!b->racy && !c->racy) {
 		if (b->outcome != c->outcome)
 			set(ch, CH_BEHAVIOUR, xasprintf("%s -> %s",
@@ -648,6 +660,19 @@ static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
 	free(more);
 }
 
+
+static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
+			  const struct cmp_cell *c, struct cmp_change *ch)
+{
+	ch->p = -1;
+	ch->more_runs = -1;
+	if (classify_absent(b, c, ch))
+		return;
+	if (kind_is_hazard(r->kind))
+		classify_hazard(r, b, c, ch);
+	else
+		classify_verdict(b, c, ch);
+}
 void matrix_classify(struct matrix *m)
 {
 	int i, j;

@@ -429,6 +429,7 @@ static void warn_infra(const struct run_opts *o)
  */
 static int run_and_record(struct run_opts *o)
 {
+	FILE *out = o->table ? o->table : stdout;
 	time_t started = time(NULL);
 	char *why = NULL;
 	int sig;
@@ -439,12 +440,13 @@ static int run_and_record(struct run_opts *o)
 	while (!sig && o->until_confident && requeue_undecided(o))
 		sig = run_pairs(o);
 	store_write(o, started, time(NULL), sig != 0);
-	runtable_print(o);
+	runtable_print(o, out);
 	if (o->negative)
-		printf("\nnegative control (--negative): protections were removed; every "
-		       "mitigation, regression\nand control subtest is expected to fail here\n");
-	printf("\nresults: %s/run.json\n", o->outdir);
-	fflush(stdout);
+		fprintf(out, "\nnegative control (--negative): protections were removed; "
+			"every mitigation, regression\nand control subtest is expected to "
+			"fail here\n");
+	fprintf(out, "\nresults: %s/run.json\n", o->outdir);
+	fflush(out);
 	warn_infra(o);
 	return run_exit_code(o, sig);
 }
@@ -550,16 +552,23 @@ static bool run_option(struct run_cli *r, int opt, char **argv)
 	return true;
 }
 
-/* Parse run's command line; false when --help was printed. */
-static bool parse_run(struct run_cli *r, int argc, char **argv)
+/* A run with every default: one run, no repeat, one VM per CPU. */
+static void run_cli_init(struct run_cli *r)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int opt;
 
 	memset(r, 0, sizeof(*r));
 	r->o.runs = 1;
 	r->o.repeat = 1;
 	r->o.jobs = ncpu > 0 ? ncpu : 1;
+}
+
+/* Parse run's command line; false when --help was printed. */
+static bool parse_run(struct run_cli *r, int argc, char **argv)
+{
+	int opt;
+
+	run_cli_init(r);
 	while ((opt = getopt_long(argc, argv, "k:c:n:j:o:h", run_options, NULL)) != -1)
 		if (!run_option(r, opt, argv))
 			return false;
@@ -652,47 +661,57 @@ static void default_kernels(struct run_opts *o)
 	}
 }
 
-static int cmd_run(int argc, char **argv, const char *root)
+/*
+ * Check everything, prepare the kernels, plan the pairs and run them:
+ * the run that r describes, whether parsed from run's command line or
+ * built by gate.  argv is recorded in run.json.
+ */
+static int execute_run(struct run_cli *r, const char *root, int argc, char **argv)
 {
-	struct run_cli r;
-	struct run_opts *o = &r.o;
-	enum accel_mode accel_mode;
+	struct run_opts *o = &r->o;
+	enum accel_mode accel_mode = accel_option(r->accel);
 	struct case_set set;
 	char *why = NULL;
 	bool need_vm;
 
-	if (!parse_run(&r, argc, argv))
-		return 0;
-	accel_mode = accel_option(r.accel);
 	/* Everything is checked before anything touches the system. */
 	cases_load(cases_dir(root), &set);
-	if (plan_check_selection(&set, r.sel, r.nsel, &why))
+	if (plan_check_selection(&set, r->sel, r->nsel, &why))
 		die(EXIT_USAGE, "%s", why);
-	need_vm = parse_kernels(&r);
+	need_vm = parse_kernels(r);
 	check_can_run(o, need_vm);
-	if (plan_check_built(root, &set, r.sel, r.nsel, &why))
+	if (plan_check_built(root, &set, r->sel, r->nsel, &why))
 		die(EXIT_USAGE, "%s", why);
-	o->outdir = run_outdir(r.outdir);
+	o->outdir = run_outdir(r->outdir);
 	o->root = root;
-	if (!r.nk)
+	if (!r->nk)
 		default_kernels(o);
 	o->cache = cache_dir();
 	for (int i = 0; i < o->nkernels; i++)
 		prepare_or_die(&o->kernels[i], o->cache);
 	if (need_vm)
 		choose_accel(o, accel_mode);
-	plan_pairs(o, &set, r.sel, r.nsel);
-	if (r.shard_n)
-		plan_shard(o, r.shard_i, r.shard_n);
+	plan_pairs(o, &set, r->sel, r->nsel);
+	if (r->shard_n)
+		plan_shard(o, r->shard_i, r->shard_n);
 	else if (!o->npairs)
 		die(EXIT_USAGE, "nothing to run: no case selected");
-	if (r.show_command)
+	if (r->show_command)
 		return show_commands(o);
 	if (mkdir_p(o->outdir, 0755))
 		die(EXIT_USAGE, "cannot create %s: %s", o->outdir, strerror(errno));
 	o->argc = argc;
 	o->argv = argv;
 	return run_and_record(o);
+}
+
+static int cmd_run(int argc, char **argv, const char *root)
+{
+	struct run_cli r;
+
+	if (!parse_run(&r, argc, argv))
+		return 0;
+	return execute_run(&r, root, argc, argv);
 }
 /* ---- compare ---- */
 
@@ -886,184 +905,236 @@ static void gate_reports(const struct matrix *m, const char *outdir, bool strict
 	}
 }
 
-static int cmd_gate(int argc, char **argv, const char *root)
-{
-	static const struct option opts[] = {
-		{ "baseline", required_argument, NULL, OPT_BASELINE },
-		{ "candidate", required_argument, NULL, OPT_CANDIDATE },
-		{ "case", required_argument, NULL, 'c' },
-		{ "runs", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
-		{ "rerun", no_argument, NULL, OPT_RERUN },
-		{ "accel", required_argument, NULL, OPT_ACCEL },
-		{ "allow-skip", no_argument, NULL, OPT_ALLOW_SKIP },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct gate_kernel g[2] = { 0 };
-	char **cases = NULL, **builds, *outdir = NULL, *runs = NULL, *err = NULL;
-	const char *store = "results";
-	int ncases = 0, opt, i, hours = 24, rc;
-	bool strict = false, rerun = false, allow_skip = false;
-	const char *accel = NULL;
-	enum format f = FMT_MD;
-	struct case_set set;
-	struct matrix m;
-	char *dirs[2];
-	const char *only[2];
-	int ndirs = 0;
+/* What `krepro gate` was asked, as parsed. */
+struct gate_cli {
+	struct gate_kernel g[2];
+	char **cases;
+	int ncases;
+	char *outdir, *runs;
+	const char *store, *accel;
+	int hours;
+	bool strict, rerun, allow_skip;
+	enum format f;
+};
 
-	while ((opt = getopt_long(argc, argv, "c:n:o:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_BASELINE:
-			g[0].spec = optarg;
-			break;
-		case OPT_CANDIDATE:
-			g[1].spec = optarg;
-			break;
-		case 'c':
-			if (strchr(optarg, '/'))
-				usage_error("gate: bad case '%s': a gate runs whole cases", optarg);
-			cases = xrealloc(cases, sizeof(char *) * (ncases + 1));
-			cases[ncases++] = optarg;
-			break;
-		case 'n':
-			parse_count("-n", optarg, 1, 10000000);
-			runs = optarg;
-			break;
-		case 'o':
-			outdir = optarg;
-			break;
-		case OPT_STRICT:
-			strict = true;
-			break;
-		case OPT_FORMAT:
-			f = format_option(optarg);
-			break;
-		case OPT_STORE:
-			store = optarg;
-			break;
-		case OPT_MAX_AGE:
-			hours = parse_count("--max-age", optarg, 0, 100000);
-			break;
-		case OPT_RERUN:
-			rerun = true;
-			break;
-		case OPT_ACCEL:
-			accel = optarg;
-			accel_option(accel);
-			break;
-		case OPT_ALLOW_SKIP:
-			allow_skip = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			bad_option("gate", argv);
-		}
+static const struct option gate_options[] = {
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "candidate", required_argument, NULL, OPT_CANDIDATE },
+	{ "case", required_argument, NULL, 'c' },
+	{ "runs", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "rerun", no_argument, NULL, OPT_RERUN },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "allow-skip", no_argument, NULL, OPT_ALLOW_SKIP },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+/* One option of gate; false for --help (printed). */
+static bool gate_option(struct gate_cli *gc, int opt, char **argv)
+{
+	switch (opt) {
+	case OPT_BASELINE:
+		gc->g[0].spec = optarg;
+		break;
+	case OPT_CANDIDATE:
+		gc->g[1].spec = optarg;
+		break;
+	case 'c':
+		if (strchr(optarg, '/'))
+			usage_error("gate: bad case '%s': a gate runs whole cases", optarg);
+		gc->cases = xrealloc(gc->cases, sizeof(char *) * (gc->ncases + 1));
+		gc->cases[gc->ncases++] = optarg;
+		break;
+	case 'n':
+		parse_count("-n", optarg, 1, 10000000);
+		gc->runs = optarg;
+		break;
+	case 'o':
+		gc->outdir = optarg;
+		break;
+	case OPT_STRICT:
+		gc->strict = true;
+		break;
+	case OPT_FORMAT:
+		gc->f = format_option(optarg);
+		break;
+	case OPT_STORE:
+		gc->store = optarg;
+		break;
+	case OPT_MAX_AGE:
+		gc->hours = parse_count("--max-age", optarg, 0, 100000);
+		break;
+	case OPT_RERUN:
+		gc->rerun = true;
+		break;
+	case OPT_ACCEL:
+		gc->accel = optarg;
+		accel_option(optarg);
+		break;
+	case OPT_ALLOW_SKIP:
+		gc->allow_skip = true;
+		break;
+	case 'h':
+		fputs(usage_text, stdout);
+		return false;
+	default:
+		bad_option("gate", argv);
 	}
+	return true;
+}
+
+/* Parse gate's command line; false when --help was printed. */
+static bool parse_gate(struct gate_cli *gc, int argc, char **argv)
+{
+	int opt;
+
+	memset(gc, 0, sizeof(*gc));
+	gc->store = "results";
+	gc->hours = 24;
+	gc->f = FMT_MD;
+	while ((opt = getopt_long(argc, argv, "c:n:o:h", gate_options, NULL)) != -1)
+		if (!gate_option(gc, opt, argv))
+			return false;
 	if (optind < argc)
 		usage_error("gate: unexpected argument '%s'", argv[optind]);
-	if (!g[0].spec || !g[1].spec)
+	if (!gc->g[0].spec || !gc->g[1].spec)
 		usage_error("gate: needs --baseline KERNEL and --candidate KERNEL");
-	if (!strcmp(g[0].spec, g[1].spec))
-		die(EXIT_USAGE, "cannot gate: baseline and candidate are both %s", g[0].spec);
-	for (i = 0; i < 2; i++)
-		if (kernel_parse(g[i].spec, &g[i].k, &err))
+	if (!strcmp(gc->g[0].spec, gc->g[1].spec))
+		die(EXIT_USAGE, "cannot gate: baseline and candidate are both %s", gc->g[0].spec);
+	return true;
+}
+
+/* The gated cases (-c, or the default ones), checked against set. */
+static void gate_cases(struct gate_cli *gc, struct case_set *set)
+{
+	for (int i = 0; i < gc->ncases; i++)
+		if (!case_find(set, gc->cases[i]))
+			die(EXIT_USAGE, "unknown case '%s' (see krepro list)", gc->cases[i]);
+	if (gc->ncases)
+		return;
+	for (int i = 0; i < set->n; i++)
+		if (set->cases[i].is_default) {
+			gc->cases = xrealloc(gc->cases, sizeof(char *) * (gc->ncases + 1));
+			gc->cases[gc->ncases++] = set->cases[i].name;
+		}
+}
+
+/*
+ * Run the gated cases on the kernels without fresh results, into
+ * gc->outdir, as `krepro run` would; its table goes to stderr so that
+ * stdout holds only the gate's report.
+ */
+static int gate_run(struct gate_cli *gc, const char *root, int argc, char **argv)
+{
+	struct run_cli r;
+	int rc;
+
+	run_cli_init(&r);
+	for (int i = 0; i < 2; i++)
+		if (!gc->g[i].reuse) {
+			r.kspecs = xrealloc(r.kspecs, sizeof(char *) * (r.nk + 1));
+			r.kspecs[r.nk++] = (char *)gc->g[i].spec;
+		}
+	for (int i = 0; i < gc->ncases; i++)
+		add_selection(&r, gc->cases[i]);
+	if (gc->runs) {
+		r.o.runs = parse_count("-n", gc->runs, 1, 10000000);
+		r.o.runs_given = true;
+	}
+	r.accel = gc->accel;
+	r.outdir = gc->outdir;
+	r.o.table = stderr;
+	rc = execute_run(&r, root, argc, argv);
+	return rc;
+}
+
+/* Where each kernel's results come from: this gate's run or a fresh one. */
+static int gate_sources(const struct gate_cli *gc, char **dirs, const char **only)
+{
+	int ndirs = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (!gc->g[i].reuse) {
+			dirs[ndirs] = gc->outdir;
+			only[ndirs++] = gc->g[i].spec;
+		}
+	for (int i = 0; i < 2; i++)
+		if (gc->g[i].reuse) {
+			dirs[ndirs] = gc->g[i].reuse;
+			only[ndirs++] = gc->g[i].spec;
+		}
+	return ndirs;
+}
+
+/* A fresh result for each kernel, if the store holds one (not --rerun). */
+static void gate_find_fresh(struct gate_cli *gc, struct case_set *set, const char *root)
+{
+	char **builds = xcalloc(gc->ncases, sizeof(char *));
+
+	for (int i = 0; i < gc->ncases; i++)
+		builds[i] = case_build_id(root, case_find(set, gc->cases[i]));
+	for (int i = 0; i < 2 && !gc->rerun; i++) {
+		prepare_or_die(&gc->g[i].k, cache_dir());
+		gc->g[i].reuse = find_fresh(gc->store, &gc->g[i], gc->cases, builds, gc->ncases,
+					    gc->hours * 3600.0);
+		if (gc->g[i].reuse)
+			fprintf(stderr, "%s: reusing %s for %s\n", progname, gc->g[i].reuse,
+				gc->g[i].spec);
+	}
+	for (int i = 0; i < gc->ncases; i++)
+		free(builds[i]);
+	free(builds);
+}
+
+static int cmd_gate(int argc, char **argv, const char *root)
+{
+	struct gate_cli gc;
+	struct case_set set;
+	struct matrix m;
+	char *dirs[2], *err = NULL;
+	const char *only[2];
+	int ndirs;
+
+	if (!parse_gate(&gc, argc, argv))
+		return 0;
+	for (int i = 0; i < 2; i++)
+		if (kernel_parse(gc.g[i].spec, &gc.g[i].k, &err))
 			die(EXIT_USAGE, "%s", err);
 	cases_load(cases_dir(root), &set);
-	for (i = 0; i < ncases; i++)
-		if (!case_find(&set, cases[i]))
-			die(EXIT_USAGE, "unknown case '%s' (see krepro list)", cases[i]);
-	if (!ncases)
-		for (i = 0; i < set.n; i++)
-			if (set.cases[i].is_default) {
-				cases = xrealloc(cases, sizeof(char *) * (ncases + 1));
-				cases[ncases++] = set.cases[i].name;
-			}
-	builds = xcalloc(ncases, sizeof(char *));
-	for (i = 0; i < ncases; i++)
-		builds[i] = case_build_id(root, case_find(&set, cases[i]));
-
+	gate_cases(&gc, &set);
 	/* Reuse what is fresh; run the rest in one go. */
-	for (i = 0; i < 2 && !rerun; i++) {
-		prepare_or_die(&g[i].k, cache_dir());
-		g[i].reuse = find_fresh(store, &g[i], cases, builds, ncases, hours * 3600.0);
-		if (g[i].reuse)
-			fprintf(stderr, "%s: reusing %s for %s\n", progname, g[i].reuse, g[i].spec);
-	}
-	if (!outdir) {
+	gate_find_fresh(&gc, &set, root);
+	if (!gc.outdir) {
 		char stamp[32];
 		time_t t = time(NULL);
 		struct tm tm;
 
 		localtime_r(&t, &tm);
 		strftime(stamp, sizeof(stamp), "gate-%Y%m%d-%H%M%S", &tm);
-		outdir = xasprintf("%s/%s", store, stamp);
+		gc.outdir = xasprintf("%s/%s", gc.store, stamp);
 	}
-	if (!g[0].reuse || !g[1].reuse) {
-		char **rargv = xcalloc(2 * ncases + 16, sizeof(char *));
-		int ra = 0, saved;
+	if (!gc.g[0].reuse || !gc.g[1].reuse) {
+		int rc = gate_run(&gc, root, argc, argv);
 
-		rargv[ra++] = "run";
-		for (i = 0; i < 2; i++)
-			if (!g[i].reuse) {
-				rargv[ra++] = "-k";
-				rargv[ra++] = (char *)g[i].spec;
-			}
-		for (i = 0; i < ncases; i++) {
-			rargv[ra++] = "-c";
-			rargv[ra++] = cases[i];
-		}
-		if (runs) {
-			rargv[ra++] = "-n";
-			rargv[ra++] = runs;
-		}
-		if (accel) {
-			rargv[ra++] = "--accel";
-			rargv[ra++] = (char *)accel;
-		}
-		rargv[ra++] = "-o";
-		rargv[ra++] = outdir;
-		rargv[ra] = NULL;
-		/* The run's own table would get in the way of the report. */
-		fflush(stdout);
-		saved = dup(1);
-		dup2(2, 1);
-		optind = 1;
-		rc = cmd_run(ra, rargv, root);
-		fflush(stdout);
-		dup2(saved, 1);
-		close(saved);
 		if (rc >= 128)
 			return rc;
-		for (i = 0; i < 2; i++)
-			if (!g[i].reuse) {
-				dirs[ndirs] = outdir;
-				only[ndirs++] = g[i].spec;
-			}
 	}
-	for (i = 0; i < 2; i++)
-		if (g[i].reuse) {
-			dirs[ndirs] = g[i].reuse;
-			only[ndirs++] = g[i].spec;
-		}
+	ndirs = gate_sources(&gc, dirs, only);
 	matrix_load_only(&m, dirs, only, ndirs);
-	matrix_keep_cases(&m, cases, ncases);
-	if (matrix_set_baseline(&m, g[0].spec) < 0)
-		die(EXIT_INFRA, "cannot gate: no results for %s", g[0].spec);
-	m.allow_skip = allow_skip;
+	matrix_keep_cases(&m, gc.cases, gc.ncases);
+	if (matrix_set_baseline(&m, gc.g[0].spec) < 0)
+		die(EXIT_INFRA, "cannot gate: no results for %s", gc.g[0].spec);
+	m.allow_skip = gc.allow_skip;
 	matrix_classify(&m);
-	emit_report(&m, f, strict);
-	gate_reports(&m, outdir, strict);
-	return matrix_exit_code(&m, strict);
+	emit_report(&m, gc.f, gc.strict);
+	gate_reports(&m, gc.outdir, gc.strict);
+	return matrix_exit_code(&m, gc.strict);
 }
-
 int main(int argc, char **argv)
 {
 	char *root;

@@ -3,6 +3,7 @@
 #define KREPRO_RUN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "cases.h"
@@ -90,6 +91,7 @@ struct run_opts {
 	bool kvm;		/* the accelerator chosen for the run */
 	char *accel_reason;	/* why, one line */
 	char **argv;		/* for run.json */
+	FILE *table;		/* where the table goes; NULL: stdout */
 	int argc;
 };
 

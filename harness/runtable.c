@@ -52,10 +52,10 @@ static bool first_of_case(struct run_opts *o, int i)
 
 
 /* Print one row: its name, then each kernel's cell ("-": none). */
-static void print_row(struct run_opts *o, const struct pair *p, const char *sub,
+static void print_row(FILE *out, struct run_opts *o, const struct pair *p, const char *sub,
 		      const char *name, int width, int colw, const char *count)
 {
-	printf("%-*s", width, name);
+	fprintf(out, "%-*s", width, name);
 	for (int kk = 0; kk < o->nkernels; kk++) {
 		const struct sub_result *s = result_of(o, kk, p->kase, sub);
 		char *c = NULL;
@@ -65,10 +65,10 @@ static void print_row(struct run_opts *o, const struct pair *p, const char *sub,
 			c = cell(s);
 		else if (s && (v = count_of(s, count)) >= 0)
 			c = xasprintf("%ld", v);
-		printf("  %-*s", colw, c ? c : "-");
+		fprintf(out, "  %-*s", colw, c ? c : "-");
 		free(c);
 	}
-	printf("\n");
+	fprintf(out, "\n");
 }
 
 
@@ -77,7 +77,7 @@ static void print_row(struct run_opts *o, const struct pair *p, const char *sub,
  * headline k: never hits, but a reader must see them.  Counters that
  * stayed 0 on every kernel are left out.
  */
-static void print_counts(struct run_opts *o, const struct pair *p, const char *sub,
+static void print_counts(FILE *out, struct run_opts *o, const struct pair *p, const char *sub,
 			 int width, int colw)
 {
 	for (int kk = 0; kk < o->nkernels; kk++) {
@@ -95,7 +95,7 @@ static void print_counts(struct run_opts *o, const struct pair *p, const char *s
 			if (shown || !nonzero)
 				continue;
 			name = xasprintf("  %s", count);
-			print_row(o, p, sub, name, width, colw, count);
+			print_row(out, o, p, sub, name, width, colw, count);
 			free(name);
 		}
 	}
@@ -125,15 +125,15 @@ static void table_widths(struct run_opts *o, int *width, int *colw)
 }
 
 
-static void print_table(struct run_opts *o)
+static void print_table(FILE *out, struct run_opts *o)
 {
 	int width, colw;
 
 	table_widths(o, &width, &colw);
-	printf("\n%-*s", width, "case/subtest");
+	fprintf(out, "\n%-*s", width, "case/subtest");
 	for (int i = 0; i < o->nkernels; i++)
-		printf("  %-*s", colw, o->kernels[i].spec);
-	printf("\n");
+		fprintf(out, "  %-*s", colw, o->kernels[i].spec);
+	fprintf(out, "\n");
 	/* Rows in case order, then subtest order, from each case's first pair. */
 	for (int i = 0; i < o->npairs; i++) {
 		struct pair *p = &o->pairs[i];
@@ -144,8 +144,8 @@ static void print_table(struct run_opts *o)
 			const char *sub = p->subs[j].name;
 			char *name = xasprintf("%s/%s", p->kase->name, sub);
 
-			print_row(o, p, sub, name, width, colw, NULL);
-			print_counts(o, p, sub, width, colw);
+			print_row(out, o, p, sub, name, width, colw, NULL);
+			print_counts(out, o, p, sub, width, colw);
 			free(name);
 		}
 	}
@@ -153,7 +153,7 @@ static void print_table(struct run_opts *o)
 
 
 /* Why each subtest that broke broke: the table shows only the word. */
-static void print_reasons(struct run_opts *o)
+static void print_reasons(FILE *out, struct run_opts *o)
 {
 	bool header = false;
 
@@ -165,9 +165,9 @@ static void print_reasons(struct run_opts *o)
 			    s->outcome != OUT_TIMEOUT && s->outcome != OUT_UNSHOWN)
 				continue;
 			if (!header)
-				printf("\nwhy:\n");
+				fprintf(out, "\nwhy:\n");
 			header = true;
-			printf("  %s %s/%s: %s: %s\n", o->pairs[i].kernel->spec,
+			fprintf(out, "  %s %s/%s: %s: %s\n", o->pairs[i].kernel->spec,
 			       o->pairs[i].kase->name, s->name, outcome_name(s->outcome),
 			       s->reason ? s->reason : o->pairs[i].detail ?
 			       o->pairs[i].detail : "no reason given");
@@ -175,8 +175,8 @@ static void print_reasons(struct run_opts *o)
 }
 
 
-void runtable_print(struct run_opts *o)
+void runtable_print(struct run_opts *o, FILE *out)
 {
-	print_table(o);
-	print_reasons(o);
+	print_table(out, o);
+	print_reasons(out, o);
 }

@@ -2,9 +2,11 @@
 #ifndef KREPRO_RUNTABLE_H
 #define KREPRO_RUNTABLE_H
 
+#include <stdio.h>
+
 #include "run.h"
 
-/* The run's table on stdout, then a "why:" line per broken subtest. */
-void runtable_print(struct run_opts *o);
+/* The run's table on out, then a "why:" line per broken subtest. */
+void runtable_print(struct run_opts *o, FILE *out);
 
 #endif
