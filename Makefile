@@ -104,8 +104,10 @@ unit: $(UNIT_BINS) $(LIB_TEST_BINS)
 bats: all
 	bats ci/
 
-# Unit tests, then the command line, host mode and VM tests (bats).
+# The layering check, unit tests, then the command line, host mode and VM
+# tests (bats).
 check: setup all
+	sh ci/layers.sh
 	$(MAKE) --no-print-directory unit
 	bats ci/
 

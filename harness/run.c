@@ -228,17 +228,97 @@ static char *isolation_failure(const struct pair *p, const char *text)
 			 (int)strcspn(line, "\n"), line);
 }
 
+/* The live kernel's taint now, -1 when it cannot be read. */
+static long host_taint(void)
+{
+	FILE *t = fopen("/proc/sys/kernel/tainted", "r");
+	long taint = -1;
+
+	if (t) {
+		if (fscanf(t, "%ld", &taint) != 1)
+			taint = -1;
+		fclose(t);
+	}
+	return taint;
+}
+
 /*
- * Host mode: the reproducer runs as PID 1 of a new PID namespace with a
- * private mount namespace and a private tmpfs as TMPDIR, so killing it
- * kills everything it started and its mounts vanish with it.
+ * In the namespace's init (pid 1 of the new PID namespace): /proc for
+ * it, the private /tmp as working directory and TMPDIR, the budget and
+ * negative knobs, then the reproducer.  Never returns.
  */
+static void __attribute__((noreturn))
+sandbox_exec(struct run_opts *o, struct pair *p, int exe, char *binary)
+{
+	char *argv[2 * 64 + 2];
+	int a = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mount("proc", "/proc", "proc", 0, NULL))
+		isolation_failed("mount /proc for the new PID namespace", errno, NULL);
+	if (chdir("/tmp"))
+		isolation_failed("enter the private /tmp", errno, NULL);
+	setenv("TMPDIR", "/tmp", 1);
+	if (p->rounds) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "%d", p->rounds);
+		setenv(WIRE_ENV_ROUNDS, v, 1);
+		snprintf(v, sizeof(v), "%d", p->seconds);
+		setenv(WIRE_ENV_SECONDS, v, 1);
+	}
+	if (o->negative)
+		setenv(WIRE_ENV_NEGATIVE, "1", 1);
+	argv[a++] = binary;
+	for (int i = 0; i < p->nonly && i < 64; i++) {
+		argv[a++] = "-t";
+		argv[a++] = (char *)harness_test_name(p->only[i]);
+	}
+	argv[a] = NULL;
+	syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
+	isolation_failed("execute the reproducer", errno, NULL);
+}
+
+/*
+ * The forked sandbox: its own process group, output to the KTAP file,
+ * new mount and PID namespaces with / private and a tmpfs on /tmp (so
+ * nothing of the case ever exists on the host, not even after a SIGKILL
+ * of krepro itself), then the namespace's init.  Exits with its status.
+ */
+static void __attribute__((noreturn))
+sandbox(struct run_opts *o, struct pair *p, int out, char *binary)
+{
+	/* Opened before /tmp is covered: the project may live there. */
+	int exe = open(binary, O_PATH | O_CLOEXEC), status;
+	pid_t init;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	dup2(out, 1);
+	dup2(out, 2);
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID))
+		isolation_failed("unshare a mount and PID namespace", errno, NULL);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		isolation_failed("make / private (mount --make-rprivate /)", errno,
+				 errno == EINVAL ? "/ is not a mount point (a chroot?); "
+				 "bind the root onto itself first: mount --bind DIR DIR, "
+				 "then chroot DIR" : NULL);
+	if (mount("krepro", "/tmp", "tmpfs", 0, "mode=1777"))
+		isolation_failed("mount a private tmpfs on /tmp", errno, NULL);
+	init = fork();
+	if (init < 0)
+		isolation_failed("fork the namespace's init", errno, NULL);
+	if (init == 0)
+		sandbox_exec(o, p, exe, binary);
+	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 static int start_host(struct run_opts *o, struct pair *p)
 {
-	/* The case's /tmp: a tmpfs mounted over /tmp inside its own mount
-	 * namespace, so nothing of it ever exists on the host, not even
-	 * after a SIGKILL of krepro itself. */
-	const char *tmpl = "/tmp";
 	char *binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary);
 	int out;
 
@@ -251,110 +331,34 @@ static int start_host(struct run_opts *o, struct pair *p)
 		free(binary);
 		return -1;
 	}
-	{
-		FILE *t = fopen("/proc/sys/kernel/tainted", "r");
-
-		p->taint_before = -1;
-		if (t) {
-			if (fscanf(t, "%ld", &p->taint_before) != 1)
-				p->taint_before = -1;
-			fclose(t);
-		}
-	}
+	p->taint_before = host_taint();
 	p->pid = fork();
+	if (p->pid == 0)
+		sandbox(o, p, out, binary);
+	close(out);
+	free(binary);
 	if (p->pid < 0) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, xasprintf("cannot fork: %s", strerror(errno)));
-		close(out);
-		free(binary);
 		return -1;
 	}
-	if (p->pid == 0) {
-		char *argv[2 * 64 + 2];
-		int a = 0, i, status;
-		/* Opened before /tmp is covered: the project may live there. */
-		int exe = open(binary, O_PATH | O_CLOEXEC);
-		pid_t init;
-
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		dup2(out, 1);
-		dup2(out, 2);
-		if (unshare(CLONE_NEWNS | CLONE_NEWPID))
-			isolation_failed("unshare a mount and PID namespace", errno, NULL);
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-			isolation_failed("make / private (mount --make-rprivate /)", errno,
-					 errno == EINVAL ? "/ is not a mount point (a chroot?); "
-					 "bind the root onto itself first: mount --bind DIR DIR, "
-					 "then chroot DIR" : NULL);
-		if (mount("krepro", tmpl, "tmpfs", 0, "mode=1777"))
-			isolation_failed("mount a private tmpfs on /tmp", errno, NULL);
-		init = fork();
-		if (init < 0)
-			isolation_failed("fork the namespace's init", errno, NULL);
-		if (init == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (mount("proc", "/proc", "proc", 0, NULL))
-				isolation_failed("mount /proc for the new PID namespace", errno, NULL);
-			if (chdir(tmpl))
-				isolation_failed("enter the private /tmp", errno, NULL);
-			setenv("TMPDIR", tmpl, 1);
-			if (p->rounds) {
-				char v[32];
-
-				snprintf(v, sizeof(v), "%d", p->rounds);
-				setenv(WIRE_ENV_ROUNDS, v, 1);
-				snprintf(v, sizeof(v), "%d", p->seconds);
-				setenv(WIRE_ENV_SECONDS, v, 1);
-			}
-			if (o->negative)
-				setenv(WIRE_ENV_NEGATIVE, "1", 1);
-			argv[a++] = binary;
-			for (i = 0; i < p->nonly && i < 64; i++) {
-				argv[a++] = "-t";
-				argv[a++] = (char *)harness_test_name(p->only[i]);
-			}
-			argv[a] = NULL;
-			syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
-			isolation_failed("execute the reproducer", errno, NULL);
-		}
-		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
-			;
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	}
-	close(out);
-	free(binary);
 	return 0;
 }
-
 static void finish_host(struct pair *p, int status)
 {
 	char *text;
-	long taint = -1;
-	FILE *t;
+	struct utsname u;
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
 	if (rename(p->ktap_tmp, p->ktap))
 		unlink(p->ktap_tmp);
 	text = read_file(p->ktap, NULL);
-	t = fopen("/proc/sys/kernel/tainted", "r");
-	if (t) {
-		if (fscanf(t, "%ld", &taint) != 1)
-			taint = -1;
-		fclose(t);
-	}
-	p->taint_after = taint;
-	{
-		struct utsname u;
-
-		if (!uname(&u)) {
-			free(p->uname);
-			p->uname = xstrdup(u.release);
-			free(p->version);
-			p->version = xasprintf("%s %s %s", u.sysname, u.release, u.version);
-		}
+	p->taint_after = host_taint();
+	if (!uname(&u)) {
+		free(p->uname);
+		p->uname = xstrdup(u.release);
+		free(p->version);
+		p->version = xasprintf("%s %s %s", u.sysname, u.release, u.version);
 	}
 	if (rc == WIRE_ISOLATION_FAILED && !p->timed_out) {
 		p->outcome = OUT_INFRA;
