@@ -8,7 +8,7 @@
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11
+CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -Werror=implicit-function-declaration
 B       := build
 
 # Debian packages the project needs at build, run or test time.
@@ -25,8 +25,20 @@ REPRO_HDRS := $(wildcard repro/lib/*.h) lib/wire.h
 KSFT_DIR   := $(B)/include
 KSFT_HDRS  := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
-HARNESS_SRCS := $(filter-out harness/krepro.c,$(wildcard harness/*.c)) $(wildcard vm/*.c)
-HARNESS_HDRS := $(wildcard harness/*.h) $(wildcard vm/*.h) $(wildcard lib/*.h)
+# The harness in three layers, each compiled with only the include paths
+# of the layers below it, so an upward include does not build (the
+# layering check; ci/layers.sh checks the rules inside harness/):
+#   lib/ (util, spawn, the wire contract)  <-  vm/ (targets, kernels)  <-  harness/
+LIB_SRCS     := $(wildcard lib/*.c)
+VM_SRCS      := $(wildcard vm/*.c)
+HARNESS_SRCS := $(filter-out harness/krepro.c,$(wildcard harness/*.c))
+LIB_OBJS     := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS))
+VM_OBJS      := $(patsubst %.c,$(B)/obj/%.o,$(VM_SRCS))
+HARNESS_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(HARNESS_SRCS))
+CORE_OBJS    := $(HARNESS_OBJS) $(VM_OBJS) $(LIB_OBJS)
+LIB_HDRS     := $(wildcard lib/*.h)
+VM_HDRS      := $(wildcard vm/*.h) $(LIB_HDRS)
+HARNESS_HDRS := $(wildcard harness/*.h) $(VM_HDRS)
 UNIT_SRCS    := $(wildcard harness/tests/test_*.c)
 UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 # The reproducers' shared helpers have kselftest-harness tests of their own.
@@ -54,13 +66,25 @@ $(B)/repro/%: repro/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
 
-$(B)/krepro: harness/krepro.c $(HARNESS_SRCS) $(HARNESS_HDRS)
+$(B)/obj/lib/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(HARNESS_SRCS) -lm
+	$(CC) $(CFLAGS) -Ilib -c -o $@ $<
 
-$(B)/tests/%: harness/tests/%.c harness/tests/check.h $(HARNESS_SRCS) $(HARNESS_HDRS)
+$(B)/obj/vm/%.o: vm/%.c $(VM_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(HARNESS_SRCS) -lm
+	$(CC) $(CFLAGS) -Ivm -Ilib -c -o $@ $<
+
+$(B)/obj/harness/%.o: harness/%.c $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -c -o $@ $<
+
+$(B)/krepro: harness/krepro.c $(CORE_OBJS) $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) -lm
+
+$(B)/tests/%: harness/tests/%.c harness/tests/check.h $(CORE_OBJS) $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm
 
 # Every default case on the default kernels, then their comparison (the
 # older kernel is the baseline).  The exit status is the worse of the two.
@@ -80,8 +104,10 @@ unit: $(UNIT_BINS) $(LIB_TEST_BINS)
 bats: all
 	bats ci/
 
-# Unit tests, then the command line, host mode and VM tests (bats).
+# The layering check, unit tests, then the command line, host mode and VM
+# tests (bats).
 check: setup all
+	sh ci/layers.sh
 	$(MAKE) --no-print-directory unit
 	bats ci/
 

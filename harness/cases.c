@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cases.h"
-#include "util.h"
+#include "cli.h"
 
 static const char *const kind_names[KIND_COUNT] = {
 	[KIND_REGRESSION] = "regression", [KIND_MITIGATION] = "mitigation",
@@ -174,11 +174,103 @@ static char *resolve_guards(struct case_decl *c)
 	return NULL;
 }
 
+/* A plain name: letters, digits and '_'. */
+static int parse_name(char **out, const char *val, const char *what, char **err)
+{
+	if (!valid_ident(val)) {
+		*err = xasprintf("%s", what);
+		return -1;
+	}
+	*out = xstrdup(val);
+	return 0;
+}
+
+static int parse_budget(struct case_decl *c, const char *val, char **err)
+{
+	int nw, bad;
+	char **w = split_words(val, &nw);
+
+	bad = nw != 2 || parse_int(w[0], 1, 10000000, &c->budget_rounds) ||
+	      parse_int(w[1], 1, 86400, &c->budget_seconds);
+	for (int i = 0; i < nw; i++)
+		free(w[i]);
+	free(w);
+	if (bad)
+		*err = xasprintf("budget must be 'ROUNDS SECONDS' (whole numbers)");
+	return bad ? -1 : 0;
+}
+
+static int add_subtest(struct case_decl *c, char *val, char **err)
+{
+	struct subtest_decl s;
+
+	if (parse_subtest(val, &s, err))
+		return -1;
+	if (subtest_find(c, s.name)) {
+		*err = xasprintf("subtest %s declared twice", s.name);
+		return -1;
+	}
+	c->subs = xrealloc(c->subs, sizeof(*c->subs) * (c->nsubs + 1));
+	c->subs[c->nsubs++] = s;
+	return 0;
+}
+
+/* One "key: value" line into c; -1 with *err on a bad one. */
+static int parse_line(struct case_decl *c, const char *key, char *val, char **err)
+{
+	if (!strcmp(key, "name"))
+		return parse_name(&c->name, val, "name must be letters, digits and '_'", err);
+	if (!strcmp(key, "binary"))
+		return parse_name(&c->binary, val, "binary must be a plain name", err);
+	if (!strcmp(key, "title") || !strcmp(key, "story") || !strcmp(key, "fix")) {
+		char **f = key[0] == 't' ? &c->title : key[0] == 's' ? &c->story : &c->fix;
+
+		*f = xstrdup(val);
+		return 0;
+	}
+	if (!strcmp(key, "modules")) {
+		c->modules = split_words(val, &c->nmodules);
+		return 0;
+	}
+	if (!strcmp(key, "tools")) {
+		c->tools = split_words(val, &c->ntools);
+		return 0;
+	}
+	if (!strcmp(key, "timeout") && parse_int(val, 1, 86400, &c->timeout))
+		*err = xasprintf("timeout must be seconds, 1 to 86400");
+	else if (!strcmp(key, "memory") && parse_int(val, 64, 65536, &c->memory_mb))
+		*err = xasprintf("memory must be MiB, 64 to 65536");
+	else if (!strcmp(key, "default") && strcmp(val, "yes") && strcmp(val, "no"))
+		*err = xasprintf("default must be yes or no");
+	else if (!strcmp(key, "default"))
+		c->is_default = !strcmp(val, "yes");
+	else if (!strcmp(key, "budget"))
+		return parse_budget(c, val, err);
+	else if (!strcmp(key, "guards"))
+		return parse_guard(c, val, err);
+	else if (!strcmp(key, "subtest"))
+		return add_subtest(c, val, err);
+	else if (strcmp(key, "timeout") && strcmp(key, "memory"))
+		*err = xasprintf("unknown key '%s'", key);
+	return *err ? -1 : 0;
+}
+
+/* What a whole declaration must have; a reason, or NULL. */
+static char *check_complete(struct case_decl *c)
+{
+	if (!c->name)
+		return xasprintf("no name");
+	if (!c->binary)
+		return xasprintf("no binary");
+	if (!c->nsubs)
+		return xasprintf("no subtest");
+	return resolve_guards(c);
+}
+
 int case_parse(const char *path, const char *text, struct case_decl *c, char **err)
 {
 	char *copy = xstrdup(text), *line, *save = NULL, *reason = NULL;
 	int lineno = 0;
-	const char *p;
 
 	memset(c, 0, sizeof(*c));
 	c->path = xstrdup(path);
@@ -186,8 +278,8 @@ int case_parse(const char *path, const char *text, struct case_decl *c, char **e
 	c->memory_mb = 512;
 	c->is_default = true;
 	/* strtok_r would skip empty lines and so miscount: walk by hand. */
-	for (line = copy; line; line = save) {
-		char *key, *val, *colon;
+	for (line = copy; line && !reason; line = save) {
+		char *key, *colon;
 
 		save = strchr(line, '\n');
 		if (save)
@@ -203,105 +295,21 @@ int case_parse(const char *path, const char *text, struct case_decl *c, char **e
 			break;
 		}
 		*colon = '\0';
-		val = colon + 1 + strspn(colon + 1, " \t");
 		rtrim(key);
-		if (!strcmp(key, "name")) {
-			if (!valid_ident(val)) {
-				reason = xasprintf("name must be letters, digits and '_'");
-				break;
-			}
-			c->name = xstrdup(val);
-		} else if (!strcmp(key, "title")) {
-			c->title = xstrdup(val);
-		} else if (!strcmp(key, "story")) {
-			c->story = xstrdup(val);
-		} else if (!strcmp(key, "fix")) {
-			c->fix = xstrdup(val);
-		} else if (!strcmp(key, "binary")) {
-			if (!valid_ident(val)) {
-				reason = xasprintf("binary must be a plain name");
-				break;
-			}
-			c->binary = xstrdup(val);
-		} else if (!strcmp(key, "modules")) {
-			c->modules = split_words(val, &c->nmodules);
-		} else if (!strcmp(key, "tools")) {
-			c->tools = split_words(val, &c->ntools);
-		} else if (!strcmp(key, "timeout")) {
-			if (parse_int(val, 1, 86400, &c->timeout)) {
-				reason = xasprintf("timeout must be seconds, 1 to 86400");
-				break;
-			}
-		} else if (!strcmp(key, "memory")) {
-			if (parse_int(val, 64, 65536, &c->memory_mb)) {
-				reason = xasprintf("memory must be MiB, 64 to 65536");
-				break;
-			}
-		} else if (!strcmp(key, "budget")) {
-			char **w;
-			int nw, bad;
-
-			w = split_words(val, &nw);
-			bad = nw != 2 || parse_int(w[0], 1, 10000000, &c->budget_rounds) ||
-			      parse_int(w[1], 1, 86400, &c->budget_seconds);
-			for (int i = 0; i < nw; i++)
-				free(w[i]);
-			free(w);
-			if (bad) {
-				reason = xasprintf("budget must be 'ROUNDS SECONDS' (whole numbers)");
-				break;
-			}
-		} else if (!strcmp(key, "default")) {
-			if (strcmp(val, "yes") && strcmp(val, "no")) {
-				reason = xasprintf("default must be yes or no");
-				break;
-			}
-			c->is_default = !strcmp(val, "yes");
-		} else if (!strcmp(key, "guards")) {
-			if (parse_guard(c, val, &reason))
-				break;
-		} else if (!strcmp(key, "subtest")) {
-			struct subtest_decl s;
-			int i;
-
-			if (parse_subtest(val, &s, &reason))
-				break;
-			for (i = 0; i < c->nsubs; i++)
-				if (!strcmp(c->subs[i].name, s.name))
-					break;
-			if (i < c->nsubs) {
-				reason = xasprintf("subtest %s declared twice", s.name);
-				break;
-			}
-			c->subs = xrealloc(c->subs, sizeof(*c->subs) * (c->nsubs + 1));
-			c->subs[c->nsubs++] = s;
-		} else {
-			reason = xasprintf("unknown key '%s'", key);
-			break;
-		}
+		parse_line(c, key, colon + 1 + strspn(colon + 1, " \t"), &reason);
 	}
 	free(copy);
 	if (!reason) {
 		lineno = 0;
-		if (!c->name)
-			reason = xasprintf("no name");
-		else if (!c->binary)
-			reason = xasprintf("no binary");
-		else if (!c->nsubs)
-			reason = xasprintf("no subtest");
-		else
-			reason = resolve_guards(c);
+		reason = check_complete(c);
 	}
-	if (reason) {
-		p = path;
-		*err = lineno ? xasprintf("%s:%d: %s", p, lineno, reason)
-			      : xasprintf("%s: %s", p, reason);
-		free(reason);
-		return -1;
-	}
-	return 0;
+	if (!reason)
+		return 0;
+	*err = lineno ? xasprintf("%s:%d: %s", path, lineno, reason)
+		      : xasprintf("%s: %s", path, reason);
+	free(reason);
+	return -1;
 }
-
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct case_decl *)a)->name,

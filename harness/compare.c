@@ -16,7 +16,7 @@
 #include "json.h"
 #include "ktap.h"
 #include "stats.h"
-#include "util.h"
+#include "cli.h"
 
 #define ALPHA 0.05
 #define MAX_DECIDING_RUNS 1000000
@@ -34,41 +34,12 @@ const char *change_name(enum change c)
 	return c < CH_COUNT ? change_names[c] : "unknown";
 }
 
-static int outcome_parse(const char *s)
-{
-	for (int o = 0; o < OUT_COUNT; o++)
-		if (!strcmp(s, outcome_name(o)))
-			return o;
-	return -1;
-}
-
 static int kind_parse(const char *s)
 {
 	for (int k = 0; k < KIND_COUNT; k++)
 		if (!strcmp(s, kind_name(k)))
 			return k;
 	return -1;
-}
-
-static bool is_hazard(enum kind k)
-{
-	return k == KIND_HAZARD || k == KIND_BEHAVIOUR;
-}
-
-static int severity(enum outcome o)
-{
-	static const int rank[OUT_COUNT] = {
-		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0, [OUT_PASS] = 1,
-		[OUT_FAIL] = 1, [OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5,
-		[OUT_CRASH] = 6,
-	};
-	return rank[o];
-}
-
-/* The subtest never started: any outcome of another run says more. */
-static bool not_started(enum outcome o)
-{
-	return o == OUT_SKIP || o == OUT_NOTRUN || o == OUT_UNSHOWN;
 }
 
 /* Nothing to compare: the subtest did not run to a verdict here. */
@@ -240,17 +211,8 @@ static void cell_add(struct cmp_cell *c, enum kind kind, const struct jval *js,
 	c->duration_s += json_get_num(js, "duration_s", 0);
 	if (first || c->first_hit_s < 0)
 		c->first_hit_s = median_first_hit(race);
-	if (first) {
-		c->outcome = o;
-	} else if ((o == OUT_PASS || o == OUT_FAIL) &&
-		   (c->outcome == OUT_PASS || c->outcome == OUT_FAIL)) {
-		bool bad = is_hazard(kind) ? c->runs_hit == 0 : c->runs_hit > 0;
-
-		c->outcome = bad ? OUT_FAIL : OUT_PASS;
-	} else if (!not_started(o) && (not_started(c->outcome) ||
-				     severity(o) > severity(c->outcome))) {
-		c->outcome = o;
-	}
+	/* The first run's outcome as written; more runs fold in. */
+	c->outcome = first ? (enum outcome)o : outcome_fold(c->outcome, o, kind, c->runs_hit);
 	if (*json_get_str(js, "reason", "")) {
 		free(c->reason);
 		c->reason = xstrdup(json_get_str(js, "reason", ""));
@@ -305,16 +267,10 @@ static void grow_cells(struct matrix *m, int old_nk)
 }
 
 /* Shards seen so far, to refuse an incomplete set: seen[N][I]. */
-struct shard_seen {
-	int count;
-	unsigned char *have;	/* have[i - 1] for shard i of count */
-	const char *first_dir;
-};
-static struct shard_seen *shards;
-static int nshards;
 
 static void note_shard(const struct jval *root, const struct loader *l)
 {
+	struct matrix *m = l->m;
 	const struct jval *sh = json_get(root, "shard");
 	int idx, count, i;
 
@@ -324,27 +280,27 @@ static void note_shard(const struct jval *root, const struct loader *l)
 	count = json_get_num(sh, "count", 0);
 	if (count < 1 || idx < 1 || idx > count)
 		bad_file(l, "bad shard %d/%d", idx, count);
-	for (i = 0; i < nshards; i++)
-		if (shards[i].count == count)
+	for (i = 0; i < m->nshards; i++)
+		if (m->shards[i].count == count)
 			break;
-	if (i == nshards) {
-		shards = xrealloc(shards, sizeof(*shards) * (nshards + 1));
-		shards[i] = (struct shard_seen){ count, xcalloc(count, 1), l->dir };
-		nshards++;
+	if (i == m->nshards) {
+		m->shards = xrealloc(m->shards, sizeof(*m->shards) * (m->nshards + 1));
+		m->shards[i] = (struct shard_seen){ count, xcalloc(count, 1), xstrdup(l->dir) };
+		m->nshards++;
 	}
-	if (shards[i].have[idx - 1])
+	if (m->shards[i].have[idx - 1])
 		die(EXIT_USAGE, "cannot compare: shard %d/%d given twice (%s)", idx, count, l->dir);
-	shards[i].have[idx - 1] = 1;
+	m->shards[i].have[idx - 1] = 1;
 }
 
-static void check_shards(void)
+static void check_shards(const struct matrix *m)
 {
-	for (int i = 0; i < nshards; i++)
-		for (int j = 0; j < shards[i].count; j++)
-			if (!shards[i].have[j])
+	for (int i = 0; i < m->nshards; i++)
+		for (int j = 0; j < m->shards[i].count; j++)
+			if (!m->shards[i].have[j])
 				die(EXIT_USAGE, "cannot compare: shard %d/%d is missing "
-				    "(the set includes %s)", j + 1, shards[i].count,
-				    shards[i].first_dir);
+				    "(the set includes %s)", j + 1, m->shards[i].count,
+				    m->shards[i].first_dir);
 }
 
 static void load_one(struct matrix *m, const char *dir, const char *only)
@@ -430,6 +386,49 @@ static int row_order(const void *a, const void *b)
 	return strcmp(x->kase, y->kase);
 }
 
+/* A kernel column for a kernel of this run, before any run.json exists. */
+static void kernel_from_run(struct cmp_kernel *k, const struct run_opts *o, int i)
+{
+	const struct kernel *rk = &o->kernels[i];
+	const char *uname_r = "";
+
+	for (int j = 0; j < o->npairs; j++)
+		if (o->pairs[j].kernel == rk && o->pairs[j].uname)
+			uname_r = o->pairs[j].uname;
+	*k = (struct cmp_kernel){
+		.key = xstrdup(rk->spec), .spec = xstrdup(rk->spec), .label = xstrdup(rk->label),
+		.source = xstrdup(""), .uname_r = xstrdup(uname_r),
+		.proc_version = xstrdup(""), .sha256 = xstrdup(rk->sha256),
+	};
+}
+
+void matrix_from_pairs(struct matrix *m, const struct run_opts *o)
+{
+	memset(m, 0, sizeof(*m));
+	m->nk = o->nkernels;
+	m->kernels = xcalloc(m->nk, sizeof(*m->kernels));
+	for (int i = 0; i < m->nk; i++)
+		kernel_from_run(&m->kernels[i], o, i);
+	for (int i = 0; i < o->npairs; i++) {
+		const struct pair *p = &o->pairs[i];
+		int col = p->kernel - o->kernels;
+
+		for (int j = 0; j < p->nsubs; j++) {
+			const struct sub_result *s = &p->subs[j];
+			int before = m->nrows;
+			struct cmp_row *r = row_get(m, p->kase->name, s->name, s->kind);
+
+			if (m->nrows > before)
+				r->cells = xcalloc(m->nk, sizeof(*r->cells));
+			r->cells[col] = (struct cmp_cell){
+				.present = true, .outcome = s->outcome, .k = s->k, .n = s->n,
+				.runs = s->runs, .runs_hit = s->runs_hit, .racy = s->racy,
+				.first_hit_s = -1,
+			};
+		}
+	}
+}
+
 void matrix_load(struct matrix *m, char **dirs, int ndirs)
 {
 	matrix_load_only(m, dirs, NULL, ndirs);
@@ -459,7 +458,7 @@ void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndir
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < ndirs; i++)
 		load_one(m, dirs[i], only ? only[i] : NULL);
-	check_shards();
+	check_shards(m);
 	/* Columns in version order; cells follow their kernel. */
 	sorted = xcalloc(m->nk ? m->nk : 1, sizeof(*sorted));
 	memcpy(sorted, m->kernels, sizeof(*sorted) * m->nk);
@@ -536,46 +535,45 @@ static char *more_runs_text(const struct cmp_change *ch)
 	return xstrdup("no number of runs at these rates would decide");
 }
 
-static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
-			  const struct cmp_cell *c, struct cmp_change *ch)
+/*
+ * The cases where either side gave no verdict to compare: absent,
+ * crashed, broken, skipped.  True when that decided the change.
+ */
+static bool classify_absent(const struct cmp_cell *b, const struct cmp_cell *c,
+			    struct cmp_change *ch)
 {
-	bool hazard = is_hazard(r->kind);
-	char *more;
-
-	ch->p = -1;
-	ch->more_runs = -1;
 	if (!b->present && !c->present) {
 		set(ch, CH_SAME, xstrdup("not run on either kernel"));
-		return;
+		return true;
 	}
 	if (!b->present) {
 		set(ch, CH_NEW, xstrdup("not in the baseline"));
-		return;
+		return true;
 	}
 	if (!c->present) {
 		set(ch, CH_MISSING, xstrdup("in the baseline, not here"));
-		return;
+		return true;
 	}
 	if (c->outcome == OUT_CRASH) {
 		set(ch, CH_REGRESSION, xasprintf("crash%s%s", c->detail ? ": " : "",
 						 c->detail ? c->detail : ""));
-		return;
+		return true;
 	}
 	if (is_bad(c->outcome)) {
 		set(ch, CH_ERROR, xasprintf("%s here%s%s", outcome_name(c->outcome),
 					    c->reason || c->detail ? ": " : "",
 					    c->reason ? c->reason : c->detail ? c->detail : ""));
-		return;
+		return true;
 	}
 	if (b->outcome == OUT_CRASH) {
 		/* Not "fixed": the baseline gave no verdict to compare with. */
 		set(ch, CH_BASELINE_CRASH, xstrdup("the baseline crashed; no comparison"));
-		return;
+		return true;
 	}
 	if (b->outcome == OUT_PASS && c->outcome == OUT_SKIP) {
 		set(ch, CH_SKIPPED, xasprintf("passed on the baseline, skipped here%s%s",
 					      c->reason ? ": " : "", c->reason ? c->reason : ""));
-		return;
+		return true;
 	}
 	if (is_bad(b->outcome) || is_absent(b->outcome) || is_absent(c->outcome)) {
 		const struct cmp_cell *why = is_absent(c->outcome) ? c : b;
@@ -586,41 +584,54 @@ static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
 			set(ch, CH_UNCOMPARABLE, xasprintf("%s on %s%s%s",
 				outcome_name(why->outcome), why == b ? "the baseline" : "this kernel",
 				why->reason ? ": " : "", why->reason ? why->reason : ""));
+		return true;
+	}
+	return false;
+}
+
+/* Regressions, mitigations, controls: both gave pass or fail. */
+static void classify_verdict(const struct cmp_cell *b, const struct cmp_cell *c,
+			     struct cmp_change *ch)
+{
+	char *more;
+
+	if (b->outcome == OUT_PASS && c->outcome == OUT_FAIL) {
+		set(ch, CH_REGRESSION, xasprintf("pass -> fail (%ld/%ld failed)",
+						 c->k, c->n));
 		return;
 	}
-
-	/* Both ran: pass or fail (hazards: reproduced or not). */
-	if (!hazard) {
-		if (b->outcome == OUT_PASS && c->outcome == OUT_FAIL) {
-			set(ch, CH_REGRESSION, xasprintf("pass -> fail (%ld/%ld failed)",
-							 c->k, c->n));
-			return;
-		}
-		if (b->outcome == OUT_FAIL && c->outcome == OUT_PASS) {
-			set(ch, CH_FIXED, xasprintf("fail -> pass (n=%ld)", c->n));
-			return;
-		}
-		if (b->outcome == OUT_FAIL && (b->n > 1 || c->n > 1) &&
-		    b->k * c->n != c->k * b->n) {
-			if (rates_differ(b, c, ch)) {
-				bool rose = c->k * b->n > b->k * c->n;
-
-				set(ch, rose ? CH_REGRESSION : CH_FIXED,
-				    xasprintf("failure rate %s: %ld/%ld -> %ld/%ld (p=%.3g)",
-					      rose ? "rose" : "fell", b->k, b->n, c->k, c->n, ch->p));
-			} else {
-				more = more_runs_text(ch);
-				set(ch, CH_INCONCLUSIVE, xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s",
-					b->k, b->n, c->k, c->n, ch->p, more));
-				free(more);
-			}
-			return;
-		}
-		set(ch, CH_SAME, xstrdup(""));
+	if (b->outcome == OUT_FAIL && c->outcome == OUT_PASS) {
+		set(ch, CH_FIXED, xasprintf("fail -> pass (n=%ld)", c->n));
 		return;
 	}
-	/* Hazards and behaviours: a change is a behaviour change when it is
-	 * real - a flipped deterministic outcome, or a significant rate. */
+	if (b->outcome == OUT_FAIL && (b->n > 1 || c->n > 1) &&
+	    b->k * c->n != c->k * b->n) {
+		if (rates_differ(b, c, ch)) {
+			bool rose = c->k * b->n > b->k * c->n;
+
+			set(ch, rose ? CH_REGRESSION : CH_FIXED,
+			    xasprintf("failure rate %s: %ld/%ld -> %ld/%ld (p=%.3g)",
+				      rose ? "rose" : "fell", b->k, b->n, c->k, c->n, ch->p));
+		} else {
+			more = more_runs_text(ch);
+			set(ch, CH_INCONCLUSIVE, xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s",
+				b->k, b->n, c->k, c->n, ch->p, more));
+			free(more);
+		}
+		return;
+	}
+	set(ch, CH_SAME, xstrdup(""));
+}
+
+/*
+ * Hazards and behaviours: a change is a behaviour change when it is real
+ * - a flipped deterministic outcome, or a significant rate.
+ */
+static void classify_hazard(const struct cmp_row *r, const struct cmp_cell *b,
+			    const struct cmp_cell *c, struct cmp_change *ch)
+{
+	char *more;
+
 	if (!b->racy && !c->racy) {
 		if (b->outcome != c->outcome)
 			set(ch, CH_BEHAVIOUR, xasprintf("%s -> %s",
@@ -649,6 +660,19 @@ static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
 	free(more);
 }
 
+
+static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
+			  const struct cmp_cell *c, struct cmp_change *ch)
+{
+	ch->p = -1;
+	ch->more_runs = -1;
+	if (classify_absent(b, c, ch))
+		return;
+	if (kind_is_hazard(r->kind))
+		classify_hazard(r, b, c, ch);
+	else
+		classify_verdict(b, c, ch);
+}
 void matrix_classify(struct matrix *m)
 {
 	int i, j;

@@ -6,11 +6,8 @@
 
 #include "cases.h"
 #include "run.h"
+#include "store.h"
 
-/* The run.json schema this krepro writes and the majors it reads. */
-#define RUN_SCHEMA		"krepro-run"
-#define RUN_SCHEMA_VERSION	"1.3"
-#define RUN_SCHEMA_MAJOR	1
 
 /* One kernel, identified across run directories by spec + image hash. */
 struct cmp_kernel {
@@ -51,6 +48,12 @@ struct cmp_row {
 	struct cmp_change *changes;	/* one per kernel, against the baseline */
 };
 
+struct shard_seen {
+	int count;
+	unsigned char *have;	/* have[i - 1] for shard i of count */
+	char *first_dir;
+};
+
 struct matrix {
 	struct cmp_kernel *kernels;
 	int nk;
@@ -60,6 +63,8 @@ struct matrix {
 	int counts[CH_COUNT];
 	bool any_infra;
 	bool allow_skip;	/* a skip where the baseline passed is no failure */
+	struct shard_seen *shards;	/* while loading: the shards seen */
+	int nshards;
 };
 
 const char *change_name(enum change c);
@@ -70,6 +75,11 @@ const char *change_name(enum change c);
  * file on a missing, corrupt or too new run.json.
  */
 void matrix_load(struct matrix *m, char **dirs, int ndirs);
+/*
+ * The matrix of a run still in memory, one column per kernel of o, for
+ * deciding what to run next (no run.json involved).
+ */
+void matrix_from_pairs(struct matrix *m, const struct run_opts *o);
 /* The same, taking from dirs[i] only kernel only[i] (NULL: all). */
 void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndirs);
 /* Drop the rows of every case not listed. */

@@ -22,9 +22,12 @@
 #include "compare.h"
 #include "json.h"
 #include "kernel.h"
+#include "plan.h"
 #include "qemu.h"
 #include "run.h"
-#include "util.h"
+#include "runtable.h"
+#include "store.h"
+#include "cli.h"
 
 #define KREPRO_VERSION "0.1"
 
@@ -154,6 +157,17 @@ static enum accel_mode accel_option(const char *val)
 	if (val && accel_mode_parse(val, &mode))
 		usage_error("bad accelerator '%s': expected auto, kvm or tcg", val);
 	return mode;
+}
+
+/* Make a kernel bootable, or exit: 2 for the user's input, 3 otherwise. */
+static void prepare_or_die(struct kernel *k, const char *cache)
+{
+	char *why;
+	int rc = kernel_prepare(k, cache, &why);
+
+	if (rc)
+		die(rc == KERNEL_BAD_INPUT ? EXIT_USAGE : EXIT_INFRA, "%s",
+		    why ? why : "cannot prepare the kernel");
 }
 
 /* ---- list ---- */
@@ -364,305 +378,341 @@ static void check_run_exclusive(const struct option *opts, const bool *given)
 				    run_exclusive[i].why);
 }
 
-struct selection {
-	char *kase;
-	char *sub;	/* NULL: the whole case */
-};
 
-/* Add one subtest to a pair's selection, once. */
-static void select_subtest(struct pair *p, const char *name)
+/*
+ * --until-confident: the cases with an inconclusive change against the
+ * first kernel run once more on every kernel, up to R more times.  The
+ * matrix comes from the pairs in memory; nothing is read back.
+ */
+static bool requeue_undecided(struct run_opts *o)
 {
-	for (int i = 0; i < p->nonly; i++)
-		if (!strcmp(p->only[i], name))
-			return;
-	p->only = xrealloc(p->only, sizeof(char *) * (p->nonly + 1));
-	p->only[p->nonly++] = (char *)name;
+	struct matrix m;
+	bool more = false;
+
+	if (o->nkernels < 2 || o->confident_rounds >= o->until_confident)
+		return false;
+	matrix_from_pairs(&m, o);
+	matrix_set_baseline(&m, o->kernels[0].spec);
+	matrix_classify(&m);
+	for (int i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+
+		if (p->outcome == OUT_INFRA || !matrix_case_undecided(&m, p->kase->name))
+			continue;
+		run_requeue(p);
+		more = true;
+	}
+	if (more) {
+		o->confident_rounds++;
+		fprintf(stderr, "%s: inconclusive; more runs (%d of at most %d)\n",
+			progname, o->confident_rounds, o->until_confident);
+	}
+	return more;
+}
+
+/* Infrastructure failures, one line each on stderr, after the table. */
+static void warn_infra(const struct run_opts *o)
+{
+	for (int i = 0; i < o->npairs; i++) {
+		const struct pair *p = &o->pairs[i];
+
+		if (p->outcome == OUT_INFRA)
+			warnx_("%s %s: %s (after %d attempts)", p->kernel->spec, p->kase->name,
+			       p->detail ? p->detail : "infrastructure failure", p->attempts);
+	}
 }
 
 /*
- * A selected mitigation brings its guard hazard along: without the
- * danger shown in the same run its pass would not count.
+ * Run the pairs (and more, while --until-confident finds a change
+ * undecided), then record run.json and print the table: the run
+ * directory holds a result even when interrupted.
  */
-static void select_guards(struct pair *p, struct case_decl *c)
+static int run_and_record(struct run_opts *o)
 {
-	for (int i = 0; i < p->nonly; i++) {
-		const struct subtest_decl *d = subtest_find(c, p->only[i]);
+	FILE *out = o->table ? o->table : stdout;
+	time_t started = time(NULL);
+	char *why = NULL;
+	int sig;
 
-		if (d && d->guard)
-			select_subtest(p, d->guard);
-	}
+	if (run_prepare(o, &why))
+		die(EXIT_INFRA, "%s", why);
+	sig = run_pairs(o);
+	while (!sig && o->until_confident && requeue_undecided(o))
+		sig = run_pairs(o);
+	store_write(o, started, time(NULL), sig != 0);
+	runtable_print(o, out);
+	if (o->negative)
+		fprintf(out, "\nnegative control (--negative): protections were removed; "
+			"every mitigation, regression\nand control subtest is expected to "
+			"fail here\n");
+	fprintf(out, "\nresults: %s/run.json\n", o->outdir);
+	fflush(out);
+	warn_infra(o);
+	return run_exit_code(o, sig);
 }
 
-static int cmd_run(int argc, char **argv, const char *root)
+/* What `krepro run` was asked, as parsed. */
+struct run_cli {
+	struct run_opts o;
+	struct selection *sel;
+	int nsel;
+	char **kspecs;
+	int nk;
+	char *outdir;
+	const char *accel;
+	bool show_command;
+	int shard_i, shard_n;
+	bool given[OPT_LAST - OPT_REPEAT];
+};
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "case", required_argument, NULL, 'c' },
+	{ "runs", required_argument, NULL, 'n' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "seconds", required_argument, NULL, OPT_SECONDS },
+	{ "negative", no_argument, NULL, OPT_NEGATIVE },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "until-confident", optional_argument, NULL, OPT_UNTIL },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "show-command", no_argument, NULL, OPT_SHOW_COMMAND },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+/* -c CASE or -c CASE/SUBTEST. */
+static void add_selection(struct run_cli *r, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "case", required_argument, NULL, 'c' },
-		{ "runs", required_argument, NULL, 'n' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "repeat", required_argument, NULL, OPT_REPEAT },
-		{ "seconds", required_argument, NULL, OPT_SECONDS },
-		{ "negative", no_argument, NULL, OPT_NEGATIVE },
-		{ "shard", required_argument, NULL, OPT_SHARD },
-		{ "until-confident", optional_argument, NULL, OPT_UNTIL },
-		{ "accel", required_argument, NULL, OPT_ACCEL },
-		{ "show-command", no_argument, NULL, OPT_SHOW_COMMAND },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct run_opts o = { 0 };
-	bool show_command = false, given[OPT_LAST - OPT_REPEAT] = { false };
-	const char *accel = NULL;
-	enum accel_mode accel_mode;
-	struct selection *sel = NULL;
-	char **kspecs = NULL, *outdir = NULL;
-	int nsel = 0, nk = 0, opt, i, j, shard_i = 0, shard_n = 0;
-	struct case_set set;
-	bool need_vm = false;
+	const char *slash = strchr(arg, '/');
+	struct selection *s;
+
+	r->sel = xrealloc(r->sel, sizeof(*r->sel) * (r->nsel + 1));
+	s = &r->sel[r->nsel++];
+	s->kase = slash ? strndup(arg, slash - arg) : xstrdup(arg);
+	s->sub = slash ? xstrdup(slash + 1) : NULL;
+	if (!*s->kase || (slash && !slash[1]))
+		usage_error("bad case '%s': expected CASE or CASE/SUBTEST", arg);
+}
+
+/* One option of run; false for --help (printed). */
+static bool run_option(struct run_cli *r, int opt, char **argv)
+{
+	struct run_opts *o = &r->o;
+
+	if (opt >= OPT_REPEAT && opt < OPT_LAST)
+		r->given[opt - OPT_REPEAT] = true;
+	switch (opt) {
+	case 'k':
+		r->kspecs = xrealloc(r->kspecs, sizeof(char *) * (r->nk + 1));
+		r->kspecs[r->nk++] = optarg;
+		break;
+	case 'c':
+		add_selection(r, optarg);
+		break;
+	case 'n':
+		o->runs = parse_count("-n", optarg, 1, 10000000);
+		o->runs_given = true;
+		break;
+	case OPT_REPEAT:
+		o->repeat = parse_count("--repeat", optarg, 1, 100000);
+		break;
+	case OPT_SECONDS:
+		o->seconds = parse_count("--seconds", optarg, 1, 86400);
+		break;
+	case OPT_NEGATIVE:
+		o->negative = true;
+		break;
+	case OPT_SHARD:
+		parse_shard(optarg, &r->shard_i, &r->shard_n);
+		break;
+	case OPT_UNTIL:
+		o->until_confident = optarg ? parse_count("--until-confident", optarg,
+							  1, 100000) : 10;
+		break;
+	case 'j':
+		o->jobs = parse_count("-j", optarg, 1, 256);
+		break;
+	case 'o':
+		r->outdir = optarg;
+		break;
+	case OPT_ACCEL:
+		r->accel = optarg;
+		break;
+	case OPT_SHOW_COMMAND:
+		r->show_command = true;
+		break;
+	case 'h':
+		fputs(usage_text, stdout);
+		return false;
+	default:
+		bad_option("run", argv);
+	}
+	return true;
+}
+
+/* A run with every default: one run, no repeat, one VM per CPU. */
+static void run_cli_init(struct run_cli *r)
+{
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-	o.runs = 1;
-	o.repeat = 1;
-	o.jobs = ncpu > 0 ? ncpu : 1;
-	while ((opt = getopt_long(argc, argv, "k:c:n:j:o:h", opts, NULL)) != -1) {
-		if (opt >= OPT_REPEAT && opt < OPT_LAST)
-			given[opt - OPT_REPEAT] = true;
-		switch (opt) {
-		case 'k':
-			kspecs = xrealloc(kspecs, sizeof(char *) * (nk + 1));
-			kspecs[nk++] = optarg;
-			break;
-		case 'c': {
-			char *slash = strchr(optarg, '/');
+	memset(r, 0, sizeof(*r));
+	r->o.runs = 1;
+	r->o.repeat = 1;
+	r->o.jobs = ncpu > 0 ? ncpu : 1;
+}
 
-			sel = xrealloc(sel, sizeof(*sel) * (nsel + 1));
-			sel[nsel].kase = slash ? strndup(optarg, slash - optarg) : xstrdup(optarg);
-			sel[nsel].sub = slash ? xstrdup(slash + 1) : NULL;
-			if (!*sel[nsel].kase || (slash && !slash[1]))
-				usage_error("bad case '%s': expected CASE or CASE/SUBTEST", optarg);
-			nsel++;
-			break;
-		}
-		case 'n':
-			o.runs = parse_count("-n", optarg, 1, 10000000);
-			o.runs_given = true;
-			break;
-		case OPT_REPEAT:
-			o.repeat = parse_count("--repeat", optarg, 1, 100000);
-			break;
-		case OPT_SECONDS:
-			o.seconds = parse_count("--seconds", optarg, 1, 86400);
-			break;
-		case OPT_NEGATIVE:
-			o.negative = true;
-			break;
-		case OPT_SHARD:
-			parse_shard(optarg, &shard_i, &shard_n);
-			break;
-		case OPT_UNTIL:
-			o.until_confident = optarg ? parse_count("--until-confident", optarg,
-								 1, 100000) : 10;
-			break;
-		case 'j':
-			o.jobs = parse_count("-j", optarg, 1, 256);
-			break;
-		case 'o':
-			outdir = optarg;
-			break;
-		case OPT_ACCEL:
-			accel = optarg;
-			break;
-		case OPT_SHOW_COMMAND:
-			show_command = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			bad_option("run", argv);
-		}
-	}
+/* Parse run's command line; false when --help was printed. */
+static bool parse_run(struct run_cli *r, int argc, char **argv)
+{
+	int opt;
+
+	run_cli_init(r);
+	while ((opt = getopt_long(argc, argv, "k:c:n:j:o:h", run_options, NULL)) != -1)
+		if (!run_option(r, opt, argv))
+			return false;
 	if (optind < argc)
 		usage_error("run: unexpected argument '%s'", argv[optind]);
-	check_run_exclusive(opts, given);
-	accel_mode = accel_option(accel);
+	check_run_exclusive(run_options, r->given);
+	return true;
+}
 
-	/* Everything is checked before anything touches the system. */
-	cases_load(cases_dir(root), &set);
-	for (i = 0; i < nsel; i++) {
-		struct case_decl *c = case_find(&set, sel[i].kase);
+/* The -k kernels, parsed; true when any of them needs a VM. */
+static bool parse_kernels(struct run_cli *r)
+{
+	struct run_opts *o = &r->o;
+	bool need_vm = r->nk == 0;
 
-		if (!c)
-			die(EXIT_USAGE, "unknown case '%s' (see krepro list)", sel[i].kase);
-		if (sel[i].sub && !subtest_find(c, sel[i].sub))
-			die(EXIT_USAGE, "unknown subtest '%s' in case %s (see krepro list)",
-			    sel[i].sub, c->name);
-	}
-	o.nkernels = nk;
-	o.kernels = xcalloc(nk ? nk : 2, sizeof(struct kernel));
-	for (i = 0; i < nk; i++) {
+	o->kernels = xcalloc(r->nk ? r->nk : 2, sizeof(struct kernel));
+	for (int i = 0; i < r->nk; i++) {
 		char *err = NULL;
 
-		for (j = 0; j < i; j++)
-			if (!strcmp(kspecs[i], kspecs[j]))
-				die(EXIT_USAGE, "kernel %s given twice", kspecs[i]);
-		if (kernel_parse(kspecs[i], &o.kernels[i], &err))
+		for (int j = 0; j < i; j++)
+			if (!strcmp(r->kspecs[i], r->kspecs[j]))
+				die(EXIT_USAGE, "kernel %s given twice", r->kspecs[i]);
+		if (kernel_parse(r->kspecs[i], &o->kernels[i], &err))
 			die(EXIT_USAGE, "%s", err);
-		if (o.kernels[i].kind != KERNEL_HOST)
-			need_vm = true;
+		need_vm |= o->kernels[i].kind != KERNEL_HOST;
 	}
-	if (!nk)
-		need_vm = true;
+	o->nkernels = r->nk;
+	return need_vm;
+}
+
+/* Root, QEMU and busybox: what running at all needs. */
+static void check_can_run(struct run_opts *o, bool need_vm)
+{
 	if (geteuid() != 0)
 		die(EXIT_USAGE, "cannot run cases: not root (mounts, namespaces and "
 		    "loop devices need it)");
-	if (need_vm) {
-		o.qemu = which("qemu-system-x86_64");
-		if (!o.qemu)
-			die(EXIT_USAGE, "cannot run VMs: qemu-system-x86_64 not found "
-			    "(run make setup)");
-		o.busybox = "/bin/busybox";
-		if (!is_file(o.busybox))
-			die(EXIT_USAGE, "cannot build guest images: %s not found "
-			    "(install busybox-static)", o.busybox);
-	}
-	{
-		/* The reproducers must be built. */
-		for (i = 0; i < set.n; i++) {
-			char *bin = xasprintf("%s/build/repro/%s", root, set.cases[i].binary);
+	if (!need_vm)
+		return;
+	o->qemu = which("qemu-system-x86_64");
+	if (!o->qemu)
+		die(EXIT_USAGE, "cannot run VMs: qemu-system-x86_64 not found (run make setup)");
+	o->busybox = "/bin/busybox";
+	if (!is_file(o->busybox))
+		die(EXIT_USAGE, "cannot build guest images: %s not found (install "
+		    "busybox-static)", o->busybox);
+}
 
-			if (!is_file(bin) && (nsel == 0 ? set.cases[i].is_default : true)) {
-				bool wanted = nsel == 0;
+/* -o, or results/DATE-TIME, pinned absolute; never over an earlier run. */
+static char *run_outdir(const char *given)
+{
+	char *outdir, *rj;
 
-				for (j = 0; j < nsel; j++)
-					if (!strcmp(sel[j].kase, set.cases[i].name))
-						wanted = true;
-				if (wanted)
-					die(EXIT_USAGE, "cannot run case %s: %s is not built "
-					    "(run make)", set.cases[i].name, bin);
-			}
-			free(bin);
-		}
-	}
-	if (!outdir) {
-		char stamp[32];
+	if (given) {
+		outdir = absolute_path(given);
+	} else {
+		char stamp[40];
 		time_t t = time(NULL);
 		struct tm tm;
 
 		localtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-		outdir = xasprintf("results/%s", stamp);
+		strftime(stamp, sizeof(stamp), "results/%Y%m%d-%H%M%S", &tm);
+		outdir = absolute_path(stamp);
 	}
-	/* Pinned now: where the user asked, whatever happens later. */
-	outdir = absolute_path(outdir);
-	{
-		char *rj = xasprintf("%s/run.json", outdir);
-
-		if (access(rj, F_OK) == 0)
-			die(EXIT_USAGE, "cannot write results to %s: it already holds "
-			    "a run (choose another -o)", outdir);
-		free(rj);
-	}
-
-	/* Default kernels: the newest 6.1 and 6.12 cloud images apt knows. */
-	if (!nk) {
-		struct apt_kernel *list;
-		int n = apt_kernels(&list);
-		const char *series[] = { "6.1", "6.12" };
-
-		for (i = 0; i < 2; i++) {
-			char *name = n > 0 ? apt_newest_cloud(list, n, series[i]) : NULL;
-			char *spec, *err = NULL;
-
-			if (!name)
-				die(EXIT_INFRA, "cannot pick a default kernel: apt knows no "
-				    "linux-image-%s*-cloud-amd64 (run apt-get update)", series[i]);
-			spec = xasprintf("debian:%s", name);
-			if (kernel_parse(spec, &o.kernels[o.nkernels], &err))
-				die(EXIT_INFRA, "%s", err);
-			o.nkernels++;
-		}
-	}
-	o.cache = cache_dir();
-	for (i = 0; i < o.nkernels; i++)
-		kernel_prepare(&o.kernels[i], o.cache);
-	if (need_vm)
-		choose_accel(&o, accel_mode);
-
-	/* The pairs: kernel-major, cases in name order. */
-	for (i = 0; i < o.nkernels; i++) {
-		for (j = 0; j < set.n; j++) {
-			struct case_decl *c = &set.cases[j];
-			struct pair p = { 0 };
-			int s;
-			bool whole = false, picked = nsel == 0 && c->is_default;
-
-			for (s = 0; s < nsel; s++) {
-				if (strcmp(sel[s].kase, c->name))
-					continue;
-				picked = true;
-				if (!sel[s].sub)
-					whole = true;
-				else
-					select_subtest(&p, sel[s].sub);
-			}
-			if (!picked)
-				continue;
-			if (whole) {
-				free(p.only);
-				p.only = NULL;
-				p.nonly = 0;
-			}
-			select_guards(&p, c);
-			p.kernel = &o.kernels[i];
-			p.kase = c;
-			p.taint_before = p.taint_after = -1;
-			for (s = 0; s < c->nsubs; s++) {
-				bool want = !p.only;
-
-				for (int q = 0; q < p.nonly; q++)
-					if (!strcmp(p.only[q], c->subs[s].name))
-						want = true;
-				if (!want)
-					continue;
-				p.subs = xrealloc(p.subs, sizeof(*p.subs) * (p.nsubs + 1));
-				p.subs[p.nsubs] = (struct sub_result){
-					.name = xstrdup(c->subs[s].name), .kind = c->subs[s].kind,
-					.declared = true, .outcome = OUT_COUNT,
-				};
-				p.nsubs++;
-			}
-			o.pairs = xrealloc(o.pairs, sizeof(p) * (o.npairs + 1));
-			o.pairs[o.npairs++] = p;
-		}
-	}
-	if (shard_n) {
-		/* A deterministic share: pair j goes to shard j mod N + 1. */
-		int kept = 0;
-
-		for (i = 0; i < o.npairs; i++)
-			if (i % shard_n == shard_i - 1)
-				o.pairs[kept++] = o.pairs[i];
-		o.npairs = kept;
-		o.shard_i = shard_i;
-		o.shard_n = shard_n;
-	} else if (!o.npairs) {
-		die(EXIT_USAGE, "nothing to run: no case selected");
-	}
-	o.outdir = outdir;
-	o.root = root;
-	if (show_command)
-		return show_commands(&o);
-	if (mkdir_p(outdir, 0755))
-		die(EXIT_USAGE, "cannot create %s: %s", outdir, strerror(errno));
-	o.outdir = outdir;
-	o.root = root;
-	o.argc = argc;
-	o.argv = argv;
-	return run_pairs(&o);
+	rj = xasprintf("%s/run.json", outdir);
+	if (access(rj, F_OK) == 0)
+		die(EXIT_USAGE, "cannot write results to %s: it already holds a run "
+		    "(choose another -o)", outdir);
+	free(rj);
+	return outdir;
 }
 
+/* Without -k: the newest 6.1 and 6.12 cloud images apt knows. */
+static void default_kernels(struct run_opts *o)
+{
+	static const char *const series[] = { "6.1", "6.12" };
+	struct apt_kernel *list;
+	int n = apt_kernels(&list);
+
+	for (int i = 0; i < 2; i++) {
+		char *name = n > 0 ? apt_newest_cloud(list, n, series[i]) : NULL;
+		char *spec, *err = NULL;
+
+		if (!name)
+			die(EXIT_INFRA, "cannot pick a default kernel: apt knows no "
+			    "linux-image-%s*-cloud-amd64 (run apt-get update)", series[i]);
+		spec = xasprintf("debian:%s", name);
+		if (kernel_parse(spec, &o->kernels[o->nkernels], &err))
+			die(EXIT_INFRA, "%s", err);
+		o->nkernels++;
+	}
+}
+
+/*
+ * Check everything, prepare the kernels, plan the pairs and run them:
+ * the run that r describes, whether parsed from run's command line or
+ * built by gate.  argv is recorded in run.json.
+ */
+static int execute_run(struct run_cli *r, const char *root, int argc, char **argv)
+{
+	struct run_opts *o = &r->o;
+	enum accel_mode accel_mode = accel_option(r->accel);
+	struct case_set set;
+	char *why = NULL;
+	bool need_vm;
+
+	/* Everything is checked before anything touches the system. */
+	cases_load(cases_dir(root), &set);
+	if (plan_check_selection(&set, r->sel, r->nsel, &why))
+		die(EXIT_USAGE, "%s", why);
+	need_vm = parse_kernels(r);
+	check_can_run(o, need_vm);
+	if (plan_check_built(root, &set, r->sel, r->nsel, &why))
+		die(EXIT_USAGE, "%s", why);
+	o->outdir = run_outdir(r->outdir);
+	o->root = root;
+	if (!r->nk)
+		default_kernels(o);
+	o->cache = cache_dir();
+	for (int i = 0; i < o->nkernels; i++)
+		prepare_or_die(&o->kernels[i], o->cache);
+	if (need_vm)
+		choose_accel(o, accel_mode);
+	plan_pairs(o, &set, r->sel, r->nsel);
+	if (r->shard_n)
+		plan_shard(o, r->shard_i, r->shard_n);
+	else if (!o->npairs)
+		die(EXIT_USAGE, "nothing to run: no case selected");
+	if (r->show_command)
+		return show_commands(o);
+	if (mkdir_p(o->outdir, 0755))
+		die(EXIT_USAGE, "cannot create %s: %s", o->outdir, strerror(errno));
+	o->argc = argc;
+	o->argv = argv;
+	return run_and_record(o);
+}
+
+static int cmd_run(int argc, char **argv, const char *root)
+{
+	struct run_cli r;
+
+	if (!parse_run(&r, argc, argv))
+		return 0;
+	return execute_run(&r, root, argc, argv);
+}
 /* ---- compare ---- */
 
 static enum format format_option(const char *val)
@@ -855,184 +905,236 @@ static void gate_reports(const struct matrix *m, const char *outdir, bool strict
 	}
 }
 
-static int cmd_gate(int argc, char **argv, const char *root)
-{
-	static const struct option opts[] = {
-		{ "baseline", required_argument, NULL, OPT_BASELINE },
-		{ "candidate", required_argument, NULL, OPT_CANDIDATE },
-		{ "case", required_argument, NULL, 'c' },
-		{ "runs", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
-		{ "rerun", no_argument, NULL, OPT_RERUN },
-		{ "accel", required_argument, NULL, OPT_ACCEL },
-		{ "allow-skip", no_argument, NULL, OPT_ALLOW_SKIP },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct gate_kernel g[2] = { 0 };
-	char **cases = NULL, **builds, *outdir = NULL, *runs = NULL, *err = NULL;
-	const char *store = "results";
-	int ncases = 0, opt, i, hours = 24, rc;
-	bool strict = false, rerun = false, allow_skip = false;
-	const char *accel = NULL;
-	enum format f = FMT_MD;
-	struct case_set set;
-	struct matrix m;
-	char *dirs[2];
-	const char *only[2];
-	int ndirs = 0;
+/* What `krepro gate` was asked, as parsed. */
+struct gate_cli {
+	struct gate_kernel g[2];
+	char **cases;
+	int ncases;
+	char *outdir, *runs;
+	const char *store, *accel;
+	int hours;
+	bool strict, rerun, allow_skip;
+	enum format f;
+};
 
-	while ((opt = getopt_long(argc, argv, "c:n:o:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_BASELINE:
-			g[0].spec = optarg;
-			break;
-		case OPT_CANDIDATE:
-			g[1].spec = optarg;
-			break;
-		case 'c':
-			if (strchr(optarg, '/'))
-				usage_error("gate: bad case '%s': a gate runs whole cases", optarg);
-			cases = xrealloc(cases, sizeof(char *) * (ncases + 1));
-			cases[ncases++] = optarg;
-			break;
-		case 'n':
-			parse_count("-n", optarg, 1, 10000000);
-			runs = optarg;
-			break;
-		case 'o':
-			outdir = optarg;
-			break;
-		case OPT_STRICT:
-			strict = true;
-			break;
-		case OPT_FORMAT:
-			f = format_option(optarg);
-			break;
-		case OPT_STORE:
-			store = optarg;
-			break;
-		case OPT_MAX_AGE:
-			hours = parse_count("--max-age", optarg, 0, 100000);
-			break;
-		case OPT_RERUN:
-			rerun = true;
-			break;
-		case OPT_ACCEL:
-			accel = optarg;
-			accel_option(accel);
-			break;
-		case OPT_ALLOW_SKIP:
-			allow_skip = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			bad_option("gate", argv);
-		}
+static const struct option gate_options[] = {
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "candidate", required_argument, NULL, OPT_CANDIDATE },
+	{ "case", required_argument, NULL, 'c' },
+	{ "runs", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "rerun", no_argument, NULL, OPT_RERUN },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "allow-skip", no_argument, NULL, OPT_ALLOW_SKIP },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+
+/* One option of gate; false for --help (printed). */
+static bool gate_option(struct gate_cli *gc, int opt, char **argv)
+{
+	switch (opt) {
+	case OPT_BASELINE:
+		gc->g[0].spec = optarg;
+		break;
+	case OPT_CANDIDATE:
+		gc->g[1].spec = optarg;
+		break;
+	case 'c':
+		if (strchr(optarg, '/'))
+			usage_error("gate: bad case '%s': a gate runs whole cases", optarg);
+		gc->cases = xrealloc(gc->cases, sizeof(char *) * (gc->ncases + 1));
+		gc->cases[gc->ncases++] = optarg;
+		break;
+	case 'n':
+		parse_count("-n", optarg, 1, 10000000);
+		gc->runs = optarg;
+		break;
+	case 'o':
+		gc->outdir = optarg;
+		break;
+	case OPT_STRICT:
+		gc->strict = true;
+		break;
+	case OPT_FORMAT:
+		gc->f = format_option(optarg);
+		break;
+	case OPT_STORE:
+		gc->store = optarg;
+		break;
+	case OPT_MAX_AGE:
+		gc->hours = parse_count("--max-age", optarg, 0, 100000);
+		break;
+	case OPT_RERUN:
+		gc->rerun = true;
+		break;
+	case OPT_ACCEL:
+		gc->accel = optarg;
+		accel_option(optarg);
+		break;
+	case OPT_ALLOW_SKIP:
+		gc->allow_skip = true;
+		break;
+	case 'h':
+		fputs(usage_text, stdout);
+		return false;
+	default:
+		bad_option("gate", argv);
 	}
+	return true;
+}
+
+/* Parse gate's command line; false when --help was printed. */
+static bool parse_gate(struct gate_cli *gc, int argc, char **argv)
+{
+	int opt;
+
+	memset(gc, 0, sizeof(*gc));
+	gc->store = "results";
+	gc->hours = 24;
+	gc->f = FMT_MD;
+	while ((opt = getopt_long(argc, argv, "c:n:o:h", gate_options, NULL)) != -1)
+		if (!gate_option(gc, opt, argv))
+			return false;
 	if (optind < argc)
 		usage_error("gate: unexpected argument '%s'", argv[optind]);
-	if (!g[0].spec || !g[1].spec)
+	if (!gc->g[0].spec || !gc->g[1].spec)
 		usage_error("gate: needs --baseline KERNEL and --candidate KERNEL");
-	if (!strcmp(g[0].spec, g[1].spec))
-		die(EXIT_USAGE, "cannot gate: baseline and candidate are both %s", g[0].spec);
-	for (i = 0; i < 2; i++)
-		if (kernel_parse(g[i].spec, &g[i].k, &err))
+	if (!strcmp(gc->g[0].spec, gc->g[1].spec))
+		die(EXIT_USAGE, "cannot gate: baseline and candidate are both %s", gc->g[0].spec);
+	return true;
+}
+
+/* The gated cases (-c, or the default ones), checked against set. */
+static void gate_cases(struct gate_cli *gc, struct case_set *set)
+{
+	for (int i = 0; i < gc->ncases; i++)
+		if (!case_find(set, gc->cases[i]))
+			die(EXIT_USAGE, "unknown case '%s' (see krepro list)", gc->cases[i]);
+	if (gc->ncases)
+		return;
+	for (int i = 0; i < set->n; i++)
+		if (set->cases[i].is_default) {
+			gc->cases = xrealloc(gc->cases, sizeof(char *) * (gc->ncases + 1));
+			gc->cases[gc->ncases++] = set->cases[i].name;
+		}
+}
+
+/*
+ * Run the gated cases on the kernels without fresh results, into
+ * gc->outdir, as `krepro run` would; its table goes to stderr so that
+ * stdout holds only the gate's report.
+ */
+static int gate_run(struct gate_cli *gc, const char *root, int argc, char **argv)
+{
+	struct run_cli r;
+	int rc;
+
+	run_cli_init(&r);
+	for (int i = 0; i < 2; i++)
+		if (!gc->g[i].reuse) {
+			r.kspecs = xrealloc(r.kspecs, sizeof(char *) * (r.nk + 1));
+			r.kspecs[r.nk++] = (char *)gc->g[i].spec;
+		}
+	for (int i = 0; i < gc->ncases; i++)
+		add_selection(&r, gc->cases[i]);
+	if (gc->runs) {
+		r.o.runs = parse_count("-n", gc->runs, 1, 10000000);
+		r.o.runs_given = true;
+	}
+	r.accel = gc->accel;
+	r.outdir = gc->outdir;
+	r.o.table = stderr;
+	rc = execute_run(&r, root, argc, argv);
+	return rc;
+}
+
+/* Where each kernel's results come from: this gate's run or a fresh one. */
+static int gate_sources(const struct gate_cli *gc, char **dirs, const char **only)
+{
+	int ndirs = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (!gc->g[i].reuse) {
+			dirs[ndirs] = gc->outdir;
+			only[ndirs++] = gc->g[i].spec;
+		}
+	for (int i = 0; i < 2; i++)
+		if (gc->g[i].reuse) {
+			dirs[ndirs] = gc->g[i].reuse;
+			only[ndirs++] = gc->g[i].spec;
+		}
+	return ndirs;
+}
+
+/* A fresh result for each kernel, if the store holds one (not --rerun). */
+static void gate_find_fresh(struct gate_cli *gc, struct case_set *set, const char *root)
+{
+	char **builds = xcalloc(gc->ncases, sizeof(char *));
+
+	for (int i = 0; i < gc->ncases; i++)
+		builds[i] = case_build_id(root, case_find(set, gc->cases[i]));
+	for (int i = 0; i < 2 && !gc->rerun; i++) {
+		prepare_or_die(&gc->g[i].k, cache_dir());
+		gc->g[i].reuse = find_fresh(gc->store, &gc->g[i], gc->cases, builds, gc->ncases,
+					    gc->hours * 3600.0);
+		if (gc->g[i].reuse)
+			fprintf(stderr, "%s: reusing %s for %s\n", progname, gc->g[i].reuse,
+				gc->g[i].spec);
+	}
+	for (int i = 0; i < gc->ncases; i++)
+		free(builds[i]);
+	free(builds);
+}
+
+static int cmd_gate(int argc, char **argv, const char *root)
+{
+	struct gate_cli gc;
+	struct case_set set;
+	struct matrix m;
+	char *dirs[2], *err = NULL;
+	const char *only[2];
+	int ndirs;
+
+	if (!parse_gate(&gc, argc, argv))
+		return 0;
+	for (int i = 0; i < 2; i++)
+		if (kernel_parse(gc.g[i].spec, &gc.g[i].k, &err))
 			die(EXIT_USAGE, "%s", err);
 	cases_load(cases_dir(root), &set);
-	for (i = 0; i < ncases; i++)
-		if (!case_find(&set, cases[i]))
-			die(EXIT_USAGE, "unknown case '%s' (see krepro list)", cases[i]);
-	if (!ncases)
-		for (i = 0; i < set.n; i++)
-			if (set.cases[i].is_default) {
-				cases = xrealloc(cases, sizeof(char *) * (ncases + 1));
-				cases[ncases++] = set.cases[i].name;
-			}
-	builds = xcalloc(ncases, sizeof(char *));
-	for (i = 0; i < ncases; i++)
-		builds[i] = case_build_id(root, case_find(&set, cases[i]));
-
+	gate_cases(&gc, &set);
 	/* Reuse what is fresh; run the rest in one go. */
-	for (i = 0; i < 2 && !rerun; i++) {
-		kernel_prepare(&g[i].k, cache_dir());
-		g[i].reuse = find_fresh(store, &g[i], cases, builds, ncases, hours * 3600.0);
-		if (g[i].reuse)
-			fprintf(stderr, "%s: reusing %s for %s\n", progname, g[i].reuse, g[i].spec);
-	}
-	if (!outdir) {
+	gate_find_fresh(&gc, &set, root);
+	if (!gc.outdir) {
 		char stamp[32];
 		time_t t = time(NULL);
 		struct tm tm;
 
 		localtime_r(&t, &tm);
 		strftime(stamp, sizeof(stamp), "gate-%Y%m%d-%H%M%S", &tm);
-		outdir = xasprintf("%s/%s", store, stamp);
+		gc.outdir = xasprintf("%s/%s", gc.store, stamp);
 	}
-	if (!g[0].reuse || !g[1].reuse) {
-		char **rargv = xcalloc(2 * ncases + 16, sizeof(char *));
-		int ra = 0, saved;
+	if (!gc.g[0].reuse || !gc.g[1].reuse) {
+		int rc = gate_run(&gc, root, argc, argv);
 
-		rargv[ra++] = "run";
-		for (i = 0; i < 2; i++)
-			if (!g[i].reuse) {
-				rargv[ra++] = "-k";
-				rargv[ra++] = (char *)g[i].spec;
-			}
-		for (i = 0; i < ncases; i++) {
-			rargv[ra++] = "-c";
-			rargv[ra++] = cases[i];
-		}
-		if (runs) {
-			rargv[ra++] = "-n";
-			rargv[ra++] = runs;
-		}
-		if (accel) {
-			rargv[ra++] = "--accel";
-			rargv[ra++] = (char *)accel;
-		}
-		rargv[ra++] = "-o";
-		rargv[ra++] = outdir;
-		rargv[ra] = NULL;
-		/* The run's own table would get in the way of the report. */
-		fflush(stdout);
-		saved = dup(1);
-		dup2(2, 1);
-		optind = 1;
-		rc = cmd_run(ra, rargv, root);
-		fflush(stdout);
-		dup2(saved, 1);
-		close(saved);
 		if (rc >= 128)
 			return rc;
-		for (i = 0; i < 2; i++)
-			if (!g[i].reuse) {
-				dirs[ndirs] = outdir;
-				only[ndirs++] = g[i].spec;
-			}
 	}
-	for (i = 0; i < 2; i++)
-		if (g[i].reuse) {
-			dirs[ndirs] = g[i].reuse;
-			only[ndirs++] = g[i].spec;
-		}
+	ndirs = gate_sources(&gc, dirs, only);
 	matrix_load_only(&m, dirs, only, ndirs);
-	matrix_keep_cases(&m, cases, ncases);
-	if (matrix_set_baseline(&m, g[0].spec) < 0)
-		die(EXIT_INFRA, "cannot gate: no results for %s", g[0].spec);
-	m.allow_skip = allow_skip;
+	matrix_keep_cases(&m, gc.cases, gc.ncases);
+	if (matrix_set_baseline(&m, gc.g[0].spec) < 0)
+		die(EXIT_INFRA, "cannot gate: no results for %s", gc.g[0].spec);
+	m.allow_skip = gc.allow_skip;
 	matrix_classify(&m);
-	emit_report(&m, f, strict);
-	gate_reports(&m, outdir, strict);
-	return matrix_exit_code(&m, strict);
+	emit_report(&m, gc.f, gc.strict);
+	gate_reports(&m, gc.outdir, gc.strict);
+	return matrix_exit_code(&m, gc.strict);
 }
-
 int main(int argc, char **argv)
 {
 	char *root;

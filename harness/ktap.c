@@ -13,7 +13,7 @@
 
 #include "ktap.h"
 #include "wire.h"
-#include "util.h"
+#include "cli.h"
 
 static bool parse_result(char *line, struct ktap_test *t)
 {

@@ -12,7 +12,7 @@
 #include "compare.h"
 #include "json.h"
 #include "stats.h"
-#include "util.h"
+#include "cli.h"
 
 int format_parse(const char *s, enum format *f)
 {
@@ -26,32 +26,12 @@ int format_parse(const char *s, enum format *f)
 	return -1;
 }
 
-static bool is_hazard(enum kind k)
-{
-	return k == KIND_HAZARD || k == KIND_BEHAVIOUR;
-}
-
-/* "pass", "fail 3/20", "reproduced 12/200 [3.5-10.3%]". */
+/* "pass", "fail 3/20", "reproduced 12/200 [3.5-10.3%]"; "-": not run here. */
 static char *cell_text(const struct cmp_row *r, const struct cmp_cell *c)
 {
-	const char *label;
-	double lo, hi;
-
 	if (!c->present)
 		return xstrdup("-");
-	label = outcome_label(c->outcome, r->kind);
-	if (c->outcome != OUT_PASS && c->outcome != OUT_FAIL)
-		return xstrdup(label);
-	if (c->racy) {
-		wilson_interval(c->k, c->n, 1.96, &lo, &hi);
-		return xasprintf("%s %ld/%ld [%.1f-%.1f%%]", label, c->k, c->n,
-				 lo * 100, hi * 100);
-	}
-	if (c->n > 1 && !is_hazard(r->kind) && c->k == 0)
-		return xasprintf("%s n=%ld", label, c->n);
-	if (c->n > 1)
-		return xasprintf("%s %ld/%ld", label, c->k, c->n);
-	return xstrdup(label);
+	return outcome_cell(c->outcome, r->kind, c->k, c->n, c->racy);
 }
 
 /* The mark a changed cell carries in the grid. */
@@ -115,11 +95,35 @@ static const char *colour_of(const struct cmp_row *r, const struct cmp_cell *c,
 		return "\033[36m";
 	if (!c->present || c->outcome == OUT_SKIP || c->outcome == OUT_UNSHOWN)
 		return "\033[2m";
-	if (c->outcome == OUT_PASS && !is_hazard(r->kind))
+	if (c->outcome == OUT_PASS && !kind_is_hazard(r->kind))
 		return "\033[32m";
-	if (c->outcome == OUT_FAIL && !is_hazard(r->kind))
+	if (c->outcome == OUT_FAIL && !kind_is_hazard(r->kind))
 		return "\033[31m";
 	return "";
+}
+
+/* Every change against the baseline, a line each ("none" if none). */
+static void text_changes(struct buf *b, const struct matrix *m)
+{
+	bool any = false;
+
+	buf_printf(b, "\nchanges against %s:\n", kernel_title(&m->kernels[m->baseline]));
+	for (int i = 0; i < m->nrows; i++)
+		for (int j = 0; j < m->nk; j++) {
+			const struct cmp_change *ch = &m->rows[i].changes[j];
+
+			if (j == m->baseline && ch->what == CH_BASELINE)
+				continue;
+			if (!listed(ch->what))
+				continue;
+			any = true;
+			buf_printf(b, "  %-16s %s/%s on %s%s%s\n", change_name(ch->what),
+				   m->rows[i].kase, m->rows[i].sub,
+				   kernel_title(&m->kernels[j]),
+				   ch->why && *ch->why ? ": " : "", ch->why ? ch->why : "");
+		}
+	if (!any)
+		buf_puts(b, "  none\n");
 }
 
 static char *render_text(const struct matrix *m, bool colour)
@@ -181,27 +185,8 @@ static char *render_text(const struct matrix *m, bool colour)
 	}
 	free(cells);
 	free(colw);
-	if (m->nk > 1) {
-		bool any = false;
-
-		buf_printf(&b, "\nchanges against %s:\n", kernel_title(&m->kernels[m->baseline]));
-		for (i = 0; i < m->nrows; i++)
-			for (j = 0; j < m->nk; j++) {
-				const struct cmp_change *ch = &m->rows[i].changes[j];
-
-				if (j == m->baseline && ch->what == CH_BASELINE)
-					continue;
-				if (!listed(ch->what))
-					continue;
-				any = true;
-				buf_printf(&b, "  %-16s %s/%s on %s%s%s\n", change_name(ch->what),
-					   m->rows[i].kase, m->rows[i].sub,
-					   kernel_title(&m->kernels[j]),
-					   ch->why && *ch->why ? ": " : "", ch->why ? ch->why : "");
-			}
-		if (!any)
-			buf_puts(&b, "  none\n");
-	}
+	if (m->nk > 1)
+		text_changes(&b, m);
 	buf_puts(&b, "\nsummary: ");
 	summary_line(&b, m);
 	buf_puts(&b, "\n");
@@ -414,9 +399,63 @@ static enum junit_state junit_state(const struct cmp_row *r, const struct cmp_ce
 		return J_SKIPPED;
 	if (ch->what == CH_REGRESSION)
 		return J_FAILURE;
-	if (c->outcome == OUT_FAIL && !is_hazard(r->kind))
+	if (c->outcome == OUT_FAIL && !kind_is_hazard(r->kind))
 		return J_FAILURE;
 	return J_PASS;
+}
+
+/* One subtest on one kernel as a JUnit testcase (none when absent). */
+static void junit_testcase(struct buf *b, const struct matrix *m, const struct cmp_row *r,
+			   int j)
+{
+	const struct cmp_cell *c = &r->cells[j];
+	const struct cmp_change *ch = &r->changes[j];
+	enum junit_state s = junit_state(r, c, ch);
+	char *text;
+
+	if (s == J_ABSENT)
+		return;
+	buf_puts(b, "    <testcase classname=\"krepro.");
+	xml_escape(b, r->kase);
+	buf_puts(b, "\" name=\"");
+	xml_escape(b, r->sub);
+	buf_printf(b, "\" time=\"%.3f\">\n", c->duration_s);
+	text = cell_text(r, c);
+	if (s == J_FAILURE || s == J_ERROR) {
+		const char *tag = s == J_FAILURE ? "failure" : "error";
+
+		buf_printf(b, "      <%s type=\"%s\" message=\"", tag,
+			   s == J_FAILURE ? (ch->what == CH_REGRESSION ?
+			   "regression" : kind_name(r->kind)) :
+			   outcome_name(c->outcome));
+		xml_escape(b, text);
+		if (ch->why && *ch->why) {
+			buf_puts(b, ": ");
+			xml_escape(b, ch->why);
+		}
+		buf_puts(b, "\">");
+		xml_escape(b, c->excerpt && *c->excerpt ? c->excerpt : c->ktap);
+		buf_printf(b, "</%s>\n", tag);
+	} else if (s == J_SKIPPED) {
+		buf_puts(b, "      <skipped message=\"");
+		xml_escape(b, c->reason ? c->reason : "skipped");
+		buf_puts(b, "\"/>\n");
+	}
+	buf_puts(b, "      <system-out>");
+	xml_escape(b, kind_name(r->kind));
+	buf_puts(b, ": ");
+	xml_escape(b, text);
+	if (j != m->baseline && listed(ch->what)) {
+		buf_printf(b, "; %s", change_name(ch->what));
+		if (ch->why && *ch->why) {
+			buf_puts(b, ": ");
+			xml_escape(b, ch->why);
+		}
+	}
+	buf_puts(b, "\n");
+	xml_escape(b, c->ktap);
+	buf_puts(b, "</system-out>\n    </testcase>\n");
+	free(text);
 }
 
 static char *render_junit(const struct matrix *m)
@@ -456,57 +495,8 @@ static char *render_junit(const struct matrix *m)
 		buf_printf(&b, "\"/>\n      <property name=\"baseline\" value=\"%s\"/>\n",
 			   j == m->baseline ? "true" : "false");
 		buf_puts(&b, "    </properties>\n");
-		for (i = 0; i < m->nrows; i++) {
-			const struct cmp_row *r = &m->rows[i];
-			const struct cmp_cell *c = &r->cells[j];
-			const struct cmp_change *ch = &r->changes[j];
-			enum junit_state s = junit_state(r, c, ch);
-			char *text;
-
-			if (s == J_ABSENT)
-				continue;
-			buf_puts(&b, "    <testcase classname=\"krepro.");
-			xml_escape(&b, r->kase);
-			buf_puts(&b, "\" name=\"");
-			xml_escape(&b, r->sub);
-			buf_printf(&b, "\" time=\"%.3f\">\n", c->duration_s);
-			text = cell_text(r, c);
-			if (s == J_FAILURE || s == J_ERROR) {
-				const char *tag = s == J_FAILURE ? "failure" : "error";
-
-				buf_printf(&b, "      <%s type=\"%s\" message=\"", tag,
-					   s == J_FAILURE ? (ch->what == CH_REGRESSION ?
-					   "regression" : kind_name(r->kind)) :
-					   outcome_name(c->outcome));
-				xml_escape(&b, text);
-				if (ch->why && *ch->why) {
-					buf_puts(&b, ": ");
-					xml_escape(&b, ch->why);
-				}
-				buf_puts(&b, "\">");
-				xml_escape(&b, c->excerpt && *c->excerpt ? c->excerpt : c->ktap);
-				buf_printf(&b, "</%s>\n", tag);
-			} else if (s == J_SKIPPED) {
-				buf_puts(&b, "      <skipped message=\"");
-				xml_escape(&b, c->reason ? c->reason : "skipped");
-				buf_puts(&b, "\"/>\n");
-			}
-			buf_puts(&b, "      <system-out>");
-			xml_escape(&b, kind_name(r->kind));
-			buf_puts(&b, ": ");
-			xml_escape(&b, text);
-			if (j != m->baseline && listed(ch->what)) {
-				buf_printf(&b, "; %s", change_name(ch->what));
-				if (ch->why && *ch->why) {
-					buf_puts(&b, ": ");
-					xml_escape(&b, ch->why);
-				}
-			}
-			buf_puts(&b, "\n");
-			xml_escape(&b, c->ktap);
-			buf_puts(&b, "</system-out>\n    </testcase>\n");
-			free(text);
-		}
+		for (i = 0; i < m->nrows; i++)
+			junit_testcase(&b, m, &m->rows[i], j);
 		buf_puts(&b, "  </testsuite>\n");
 	}
 	buf_puts(&b, "</testsuites>\n");

@@ -21,52 +21,13 @@
 #include <unistd.h>
 
 #include "initramfs.h"
-#include "json.h"
-#include "compare.h"
+#include "classify.h"
 #include "ktap.h"
 #include "qemu.h"
 #include "run.h"
-#include "util.h"
+#include "cli.h"
 #include "evidence.h"
 #include "wire.h"
-
-static const char *const outcome_names[OUT_COUNT] = {
-	[OUT_PASS] = "pass", [OUT_FAIL] = "fail", [OUT_SKIP] = "skip",
-	[OUT_ERROR] = "error", [OUT_CRASH] = "crash", [OUT_TIMEOUT] = "timeout",
-	[OUT_INFRA] = "infra", [OUT_NOTRUN] = "not-run", [OUT_UNSHOWN] = "not-comparable",
-};
-
-const char *outcome_name(enum outcome o)
-{
-	return o < OUT_COUNT ? outcome_names[o] : "unknown";
-}
-
-static bool kind_is_hazard(enum kind k)
-{
-	return k == KIND_HAZARD || k == KIND_BEHAVIOUR;
-}
-
-const char *outcome_label(enum outcome o, enum kind k)
-{
-	if (kind_is_hazard(k) && o == OUT_PASS)
-		return "reproduced";
-	if (kind_is_hazard(k) && o == OUT_FAIL)
-		return "not-reproduced";
-	if (o == OUT_UNSHOWN)
-		return "not-comparable (danger not shown)";
-	return outcome_name(o);
-}
-
-/* How bad an outcome is, for folding several runs into one. */
-static int severity(enum outcome o)
-{
-	static const int rank[OUT_COUNT] = {
-		[OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0, [OUT_PASS] = 1,
-		[OUT_FAIL] = 1, [OUT_INFRA] = 3, [OUT_ERROR] = 4, [OUT_TIMEOUT] = 5,
-		[OUT_CRASH] = 6,
-	};
-	return rank[o];
-}
 
 static volatile sig_atomic_t interrupted;
 
@@ -89,351 +50,6 @@ static const char *harness_test_name(const char *sub)
 	return dot ? dot + 1 : sub;
 }
 
-
-static struct sub_result *sub_get(struct pair *p, const char *name)
-{
-	int i;
-
-	for (i = 0; i < p->nsubs; i++)
-		if (!strcmp(p->subs[i].name, name))
-			return &p->subs[i];
-	return NULL;
-}
-
-static void sub_add_stats(struct sub_result *s, const struct ktap_stats *st)
-{
-	int i, j;
-
-	s->racy = true;
-	s->k += st->k;
-	s->n += st->n;
-	s->elapsed_s += st->elapsed_s;
-	s->first_hit_s = xrealloc(s->first_hit_s, sizeof(double) * (s->nfirst + 1));
-	s->first_hit_s[s->nfirst++] = st->first_hit_s;
-	s->budget_rounds = st->budget_rounds;
-	s->budget_s = st->budget_s;
-	for (i = 0; i < st->ncounts; i++) {
-		for (j = 0; j < s->ncounts; j++)
-			if (!strcmp(s->count_names[j], st->count_names[i]))
-				break;
-		if (j == s->ncounts) {
-			s->count_names = xrealloc(s->count_names, sizeof(char *) * (j + 1));
-			s->counts = xrealloc(s->counts, sizeof(long) * (j + 1));
-			s->count_names[j] = xstrdup(st->count_names[i]);
-			s->counts[j] = 0;
-			s->ncounts++;
-		}
-		s->counts[j] += st->counts[i];
-	}
-}
-
-/*
- * Fold one run's result for a subtest.  k counts hits - reproductions for
- * hazards and behaviours, failures otherwise - over n: runs, or for a racy
- * subtest the rounds its statistics line reports.
- */
-static void sub_fold(struct sub_result *s, enum outcome o, const char *reason,
-		     const char *diag, const struct ktap_stats *st)
-{
-	bool unset = s->outcome == OUT_COUNT;
-
-	if (o == OUT_PASS || o == OUT_FAIL) {
-		bool hit = kind_is_hazard(s->kind) ? o == OUT_PASS : o == OUT_FAIL;
-		bool bad;
-
-		s->runs++;
-		s->runs_hit += hit;
-		if (st) {
-			sub_add_stats(s, st);
-		} else {
-			s->n++;
-			s->k += hit;
-		}
-		bad = kind_is_hazard(s->kind) ? s->runs_hit == 0 : s->runs_hit > 0;
-		if (unset || severity(s->outcome) <= severity(OUT_PASS))
-			s->outcome = bad ? OUT_FAIL : OUT_PASS;
-	} else if (o == OUT_SKIP || o == OUT_NOTRUN || o == OUT_UNSHOWN) {
-		/* A run without a verdict; any verdict of another run says more. */
-		if (unset || s->outcome == OUT_SKIP || s->outcome == OUT_NOTRUN)
-			s->outcome = o;
-	} else if (unset || severity(o) > severity(s->outcome)) {
-		s->outcome = o;
-	}
-	if (reason && *reason) {
-		free(s->reason);
-		s->reason = xstrdup(reason);
-	}
-	if (diag) {
-		free(s->diag);
-		s->diag = xstrdup(diag);
-	}
-}
-
-static void fold_all(struct pair *p, enum outcome o, const char *reason)
-{
-	int i;
-
-	for (i = 0; i < p->nsubs; i++)
-		sub_fold(&p->subs[i], o, reason, NULL, NULL);
-}
-
-/* The declared subtest a KTAP test line names, or NULL. */
-static struct sub_result *sub_of_test(struct pair *p, const struct ktap_test *t)
-{
-	for (int i = 0; i < p->nsubs; i++)
-		if (!strcmp(p->subs[i].name, t->name) || !strcmp(p->subs[i].name, t->full))
-			return &p->subs[i];
-	return NULL;
-}
-
-/* One reported subtest's outcome, from its result line and diagnostics. */
-static void fold_test(struct sub_result *s, const struct ktap_test *t)
-{
-	struct ktap_stats st;
-	char *why = ktap_setup_failed(t->diag);
-	int ret;
-
-	if (why) {
-		char *reason = xasprintf("set-up failed: %s", why);
-
-		sub_fold(s, OUT_ERROR, reason, t->diag, NULL);
-		free(reason);
-		free(why);
-		return;
-	}
-	ret = ktap_stats_parse(t->diag, &st, &why);
-	if (ret == -EINVAL) {
-		sub_fold(s, OUT_ERROR, why, t->diag, NULL);
-		free(why);
-		return;
-	}
-	switch (t->result) {
-	case KTAP_OK:
-		sub_fold(s, OUT_PASS, t->reason, t->diag, ret ? NULL : &st);
-		break;
-	case KTAP_NOT_OK:
-	case KTAP_XFAIL:
-		sub_fold(s, OUT_FAIL, t->reason, t->diag, ret ? NULL : &st);
-		break;
-	case KTAP_SKIP:
-		sub_fold(s, OUT_SKIP, t->reason, t->diag, NULL);
-		break;
-	}
-	if (!ret)
-		ktap_stats_free(&st);
-}
-
-/*
- * A mitigation that held counts only when the same run showed the danger
- * it guards against: its guard hazard reproduced, or (guards: within) its
- * own unprotected twin said so.  Returns why it does not count, or NULL.
- */
-static char *danger_unshown(struct pair *p, struct ktap *k,
-			    const struct sub_result *s, const struct ktap_test *t)
-{
-	const struct subtest_decl *d = subtest_find(p->kase, s->name);
-	const struct ktap_test *g;
-	char *failed;
-
-	if (!d || d->kind != KIND_MITIGATION || t->result != KTAP_OK)
-		return NULL;
-	if (d->guard_within)
-		return strstr(t->diag, "# " WIRE_DANGER_SHOWN_TAG) ? NULL :
-			xstrdup("danger not shown: its unprotected twin came to no harm in this run");
-	g = ktap_find(k, d->guard);
-	if (!g)
-		return xasprintf("danger not shown: %s did not run", d->guard);
-	failed = ktap_setup_failed(g->diag);
-	if (g->result == KTAP_OK && !failed)
-		return NULL;
-	free(failed);
-	return xasprintf("danger not shown: %s was not reproduced in this run", d->guard);
-}
-
-/*
- * Per-subtest outcomes from the reproducer's KTAP.  stopped is OUT_COUNT
- * when the case ran to its end: a subtest without a result line is then
- * an error.  Otherwise the case was stopped (crash, timeout, VM gone):
- * the subtest that was running gets stopped with why, the ones that never
- * started are not-run, and the ones that reported keep their results.
- */
-static void fold_ktap(struct pair *p, const char *text, int rc, enum outcome stopped,
-		      const char *why)
-{
-	struct ktap k;
-	int i;
-
-	ktap_parse(text, &k);
-	for (i = 0; i < p->nsubs; i++) {
-		struct sub_result *s = &p->subs[i];
-		struct ktap_test *t;
-		char *why_unshown;
-
-		if (!s->declared)
-			continue;
-		t = ktap_find(&k, s->name);
-		if (t && (why_unshown = danger_unshown(p, &k, s, t))) {
-			sub_fold(s, OUT_UNSHOWN, why_unshown, t->diag, NULL);
-			free(why_unshown);
-		} else if (t) {
-			fold_test(s, t);
-		} else if (stopped == OUT_COUNT) {
-			char *none = xasprintf("no result line for %s (exit status %d)",
-					       s->name, rc);
-
-			sub_fold(s, OUT_ERROR, none, NULL, NULL);
-			free(none);
-		} else if (!k.running || !strcmp(s->name, k.running)) {
-			/* Running when it stopped (or nothing names one). */
-			sub_fold(s, stopped, why, NULL, NULL);
-		} else {
-			sub_fold(s, OUT_NOTRUN, "the case stopped before it started", NULL, NULL);
-		}
-	}
-	/* A test the declaration does not name: the declaration is stale. */
-	for (i = 0; i < k.n; i++) {
-		struct sub_result *s;
-
-		if (p->only || sub_of_test(p, &k.tests[i]))
-			continue;
-		p->subs = xrealloc(p->subs, sizeof(*p->subs) * (p->nsubs + 1));
-		s = &p->subs[p->nsubs++];
-		memset(s, 0, sizeof(*s));
-		s->name = xstrdup(k.tests[i].name);
-		s->kind = KIND_REGRESSION;
-		s->outcome = OUT_COUNT;
-		sub_fold(s, OUT_ERROR, "not declared in the case file", k.tests[i].diag, NULL);
-	}
-	ktap_free(&k);
-}
-
-static void set_detail(struct pair *p, char *detail)
-{
-	free(p->detail);
-	p->detail = detail;
-}
-
-/* The console's last non-empty line, for a one-line reason. */
-static char *last_line(const char *console)
-{
-	const char *end = console + strlen(console), *start;
-
-	while (end > console && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-		end--;
-	start = end;
-	while (start > console && start[-1] != '\n')
-		start--;
-	return strndup(start, end - start);
-}
-
-/*
- * The subtest that was running when the taint first gained a crash flag:
- * the last one to report before that TAINT frame (NULL: none reported).
- */
-static struct sub_result *taint_culprit(struct pair *p, const struct guest_report *g)
-{
-	struct sub_result *s = NULL;
-	size_t upto = strlen(g->ktap);
-	struct ktap k;
-	char *prefix;
-
-	for (int i = 0; i < g->ntaints; i++)
-		if (taint_crashed(g->taint_begin, g->taints[i].taint)) {
-			upto = g->taints[i].ktap_offset;
-			break;
-		}
-	prefix = strndup(g->ktap, upto);
-	ktap_parse(prefix, &k);
-	if (k.n)
-		s = sub_of_test(p, &k.tests[k.n - 1]);
-	ktap_free(&k);
-	free(prefix);
-	return s;
-}
-
-static void set_crash(struct pair *p, char *detail, char *excerpt)
-{
-	p->outcome = OUT_CRASH;
-	set_detail(p, detail);
-	free(p->excerpt);
-	p->excerpt = excerpt ? excerpt : xstrdup("");
-}
-
-/* The VM never reached the case: infrastructure, whatever the reason. */
-static void classify_no_case(struct pair *p, const struct guest_report *g,
-			     const char *console, bool timed_out)
-{
-	char *excerpt = console_crash_excerpt(console, 40);
-	char *last = last_line(console);
-
-	p->outcome = OUT_INFRA;
-	set_detail(p, xasprintf("kernel %s did not boot to the case%s%s%s%s",
-				p->kernel->spec,
-				timed_out ? " (timed out)" :
-				g->booted ? " (init ran, no BEGIN)" : "",
-				excerpt ? ": crashed during boot" : "",
-				*last ? "; console: " : "", last));
-	free(last);
-	free(p->excerpt);
-	p->excerpt = excerpt;
-}
-
-/*
- * Crash evidence is the kernel's own: a panic that stopped the VM, or a
- * crash flag (D, W, L, B, M) added to the taint while the case ran.  What
- * the console says otherwise - a user program's fault report, text a test
- * wrote to /dev/kmsg - is never a crash.
- */
-void classify_vm(struct pair *p, const struct guest_report *g,
-		 const char *console, bool timed_out)
-{
-	if (g->uname && *g->uname) {
-		free(p->uname);
-		p->uname = xstrdup(g->uname);
-		free(p->version);
-		p->version = xstrdup(g->version);
-	}
-	if (!g->begun) {
-		classify_no_case(p, g, console, timed_out);
-		return;
-	}
-	p->taint_before = g->taint_begin;
-	p->taint_after = g->taint_end;
-	if (!g->ended && !timed_out && console_has_panic(console)) {
-		set_crash(p, xasprintf("kernel panic while %s ran", p->kase->name),
-			  console_crash_excerpt(console, 40));
-		fold_ktap(p, g->ktap, -1, OUT_CRASH, p->detail);
-		return;
-	}
-	if (!g->ended) {
-		p->outcome = timed_out ? OUT_TIMEOUT : OUT_ERROR;
-		set_detail(p, timed_out ? xasprintf("%s did not finish within %d s",
-						    p->kase->name, p->timeout)
-					: xasprintf("the VM stopped before %s ended",
-						    p->kase->name));
-		fold_ktap(p, g->ktap, -1, p->outcome, p->detail);
-		return;
-	}
-	p->outcome = OUT_PASS;
-	fold_ktap(p, g->ktap, g->rc, OUT_COUNT, NULL);
-	if (taint_crashed(g->taint_begin, g->taint_end)) {
-		struct sub_result *culprit = taint_culprit(p, g);
-		char *flags = taint_gained(g->taint_begin, g->taint_end);
-
-		set_crash(p, xasprintf("kernel taint %s gained while %s ran%s%s", flags,
-				       p->kase->name, culprit ? " subtest " : "",
-				       culprit ? culprit->name : ""),
-			  console_crash_excerpt(console, 40));
-		if (culprit)
-			sub_fold(culprit, OUT_CRASH, p->detail, NULL, NULL);
-		else
-			fold_all(p, OUT_CRASH, p->detail);
-		free(flags);
-		return;
-	}
-	if (*g->module_errors)
-		set_detail(p, xasprintf("module load: %s", rtrim(g->module_errors)));
-}
 
 /* ---- starting and finishing attempts ---- */
 
@@ -612,17 +228,97 @@ static char *isolation_failure(const struct pair *p, const char *text)
 			 (int)strcspn(line, "\n"), line);
 }
 
+/* The live kernel's taint now, -1 when it cannot be read. */
+static long host_taint(void)
+{
+	FILE *t = fopen("/proc/sys/kernel/tainted", "r");
+	long taint = -1;
+
+	if (t) {
+		if (fscanf(t, "%ld", &taint) != 1)
+			taint = -1;
+		fclose(t);
+	}
+	return taint;
+}
+
 /*
- * Host mode: the reproducer runs as PID 1 of a new PID namespace with a
- * private mount namespace and a private tmpfs as TMPDIR, so killing it
- * kills everything it started and its mounts vanish with it.
+ * In the namespace's init (pid 1 of the new PID namespace): /proc for
+ * it, the private /tmp as working directory and TMPDIR, the budget and
+ * negative knobs, then the reproducer.  Never returns.
  */
+static void __attribute__((noreturn))
+sandbox_exec(struct run_opts *o, struct pair *p, int exe, char *binary)
+{
+	char *argv[2 * 64 + 2];
+	int a = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mount("proc", "/proc", "proc", 0, NULL))
+		isolation_failed("mount /proc for the new PID namespace", errno, NULL);
+	if (chdir("/tmp"))
+		isolation_failed("enter the private /tmp", errno, NULL);
+	setenv("TMPDIR", "/tmp", 1);
+	if (p->rounds) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "%d", p->rounds);
+		setenv(WIRE_ENV_ROUNDS, v, 1);
+		snprintf(v, sizeof(v), "%d", p->seconds);
+		setenv(WIRE_ENV_SECONDS, v, 1);
+	}
+	if (o->negative)
+		setenv(WIRE_ENV_NEGATIVE, "1", 1);
+	argv[a++] = binary;
+	for (int i = 0; i < p->nonly && i < 64; i++) {
+		argv[a++] = "-t";
+		argv[a++] = (char *)harness_test_name(p->only[i]);
+	}
+	argv[a] = NULL;
+	syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
+	isolation_failed("execute the reproducer", errno, NULL);
+}
+
+/*
+ * The forked sandbox: its own process group, output to the KTAP file,
+ * new mount and PID namespaces with / private and a tmpfs on /tmp (so
+ * nothing of the case ever exists on the host, not even after a SIGKILL
+ * of krepro itself), then the namespace's init.  Exits with its status.
+ */
+static void __attribute__((noreturn))
+sandbox(struct run_opts *o, struct pair *p, int out, char *binary)
+{
+	/* Opened before /tmp is covered: the project may live there. */
+	int exe = open(binary, O_PATH | O_CLOEXEC), status;
+	pid_t init;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	dup2(out, 1);
+	dup2(out, 2);
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID))
+		isolation_failed("unshare a mount and PID namespace", errno, NULL);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		isolation_failed("make / private (mount --make-rprivate /)", errno,
+				 errno == EINVAL ? "/ is not a mount point (a chroot?); "
+				 "bind the root onto itself first: mount --bind DIR DIR, "
+				 "then chroot DIR" : NULL);
+	if (mount("krepro", "/tmp", "tmpfs", 0, "mode=1777"))
+		isolation_failed("mount a private tmpfs on /tmp", errno, NULL);
+	init = fork();
+	if (init < 0)
+		isolation_failed("fork the namespace's init", errno, NULL);
+	if (init == 0)
+		sandbox_exec(o, p, exe, binary);
+	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 static int start_host(struct run_opts *o, struct pair *p)
 {
-	/* The case's /tmp: a tmpfs mounted over /tmp inside its own mount
-	 * namespace, so nothing of it ever exists on the host, not even
-	 * after a SIGKILL of krepro itself. */
-	const char *tmpl = "/tmp";
 	char *binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary);
 	int out;
 
@@ -635,132 +331,40 @@ static int start_host(struct run_opts *o, struct pair *p)
 		free(binary);
 		return -1;
 	}
-	{
-		FILE *t = fopen("/proc/sys/kernel/tainted", "r");
-
-		p->taint_before = -1;
-		if (t) {
-			if (fscanf(t, "%ld", &p->taint_before) != 1)
-				p->taint_before = -1;
-			fclose(t);
-		}
-	}
+	p->taint_before = host_taint();
 	p->pid = fork();
+	if (p->pid == 0)
+		sandbox(o, p, out, binary);
+	close(out);
+	free(binary);
 	if (p->pid < 0) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, xasprintf("cannot fork: %s", strerror(errno)));
-		close(out);
-		free(binary);
 		return -1;
 	}
-	if (p->pid == 0) {
-		char *argv[2 * 64 + 2];
-		int a = 0, i, status;
-		/* Opened before /tmp is covered: the project may live there. */
-		int exe = open(binary, O_PATH | O_CLOEXEC);
-		pid_t init;
-
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		dup2(out, 1);
-		dup2(out, 2);
-		if (unshare(CLONE_NEWNS | CLONE_NEWPID))
-			isolation_failed("unshare a mount and PID namespace", errno, NULL);
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-			isolation_failed("make / private (mount --make-rprivate /)", errno,
-					 errno == EINVAL ? "/ is not a mount point (a chroot?); "
-					 "bind the root onto itself first: mount --bind DIR DIR, "
-					 "then chroot DIR" : NULL);
-		if (mount("krepro", tmpl, "tmpfs", 0, "mode=1777"))
-			isolation_failed("mount a private tmpfs on /tmp", errno, NULL);
-		init = fork();
-		if (init < 0)
-			isolation_failed("fork the namespace's init", errno, NULL);
-		if (init == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (mount("proc", "/proc", "proc", 0, NULL))
-				isolation_failed("mount /proc for the new PID namespace", errno, NULL);
-			if (chdir(tmpl))
-				isolation_failed("enter the private /tmp", errno, NULL);
-			setenv("TMPDIR", tmpl, 1);
-			if (p->rounds) {
-				char v[32];
-
-				snprintf(v, sizeof(v), "%d", p->rounds);
-				setenv(WIRE_ENV_ROUNDS, v, 1);
-				snprintf(v, sizeof(v), "%d", p->seconds);
-				setenv(WIRE_ENV_SECONDS, v, 1);
-			}
-			if (o->negative)
-				setenv(WIRE_ENV_NEGATIVE, "1", 1);
-			argv[a++] = binary;
-			for (i = 0; i < p->nonly && i < 64; i++) {
-				argv[a++] = "-t";
-				argv[a++] = (char *)harness_test_name(p->only[i]);
-			}
-			argv[a] = NULL;
-			syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
-			isolation_failed("execute the reproducer", errno, NULL);
-		}
-		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
-			;
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	}
-	close(out);
-	free(binary);
 	return 0;
 }
-
 static void finish_host(struct pair *p, int status)
 {
 	char *text;
-	long taint = -1;
-	FILE *t;
+	struct utsname u;
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
 	if (rename(p->ktap_tmp, p->ktap))
 		unlink(p->ktap_tmp);
 	text = read_file(p->ktap, NULL);
-	t = fopen("/proc/sys/kernel/tainted", "r");
-	if (t) {
-		if (fscanf(t, "%ld", &taint) != 1)
-			taint = -1;
-		fclose(t);
+	p->taint_after = host_taint();
+	if (!uname(&u)) {
+		free(p->uname);
+		p->uname = xstrdup(u.release);
+		free(p->version);
+		p->version = xasprintf("%s %s %s", u.sysname, u.release, u.version);
 	}
-	p->taint_after = taint;
-	{
-		struct utsname u;
-
-		if (!uname(&u)) {
-			free(p->uname);
-			p->uname = xstrdup(u.release);
-			free(p->version);
-			p->version = xasprintf("%s %s %s", u.sysname, u.release, u.version);
-		}
-	}
-	if (p->timed_out) {
-		p->outcome = OUT_TIMEOUT;
-		set_detail(p, xasprintf("%s did not finish within %d s", p->kase->name,
-					p->timeout));
-		fold_ktap(p, text ? text : "", rc, OUT_TIMEOUT, p->detail);
-	} else if (rc == WIRE_ISOLATION_FAILED) {
+	if (rc == WIRE_ISOLATION_FAILED && !p->timed_out) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, isolation_failure(p, text));
 	} else {
-		p->outcome = OUT_PASS;
-		fold_ktap(p, text ? text : "", rc, OUT_COUNT, NULL);
-		if (taint_crashed(p->taint_before, taint)) {
-			char *flags = taint_gained(p->taint_before, taint);
-
-			/* The live host has no per-subtest taint frames. */
-			set_crash(p, xasprintf("kernel taint %s gained while %s ran "
-					       "(host mode cannot place it on one subtest)",
-					       flags, p->kase->name), NULL);
-			fold_all(p, OUT_CRASH, p->detail);
-			free(flags);
-		}
+		classify_host(p, text ? text : "", rc, p->timed_out);
 	}
 	free(text);
 }
@@ -812,38 +416,6 @@ static bool finish_vm(struct run_opts *o, struct pair *p)
 	return true;
 }
 
-/*
- * The pair's outcome over all its runs: its worst subtest, where a hazard
- * that was not reproduced is no failure and skips count as passes.
- */
-static void settle(struct pair *p)
-{
-	static const int rank[OUT_COUNT] = {
-		[OUT_PASS] = 0, [OUT_SKIP] = 0, [OUT_NOTRUN] = 0, [OUT_UNSHOWN] = 0,
-		[OUT_FAIL] = 1, [OUT_INFRA] = 2,
-		[OUT_ERROR] = 3, [OUT_TIMEOUT] = 4, [OUT_CRASH] = 5,
-	};
-	enum outcome worst = p->nsubs ? OUT_PASS : p->outcome;
-	bool all_skip = p->nsubs > 0;
-	int i;
-
-	for (i = 0; i < p->nsubs; i++) {
-		struct sub_result *s = &p->subs[i];
-		enum outcome o;
-
-		if (s->outcome == OUT_COUNT)
-			s->outcome = OUT_ERROR;
-		o = s->outcome;
-		if (o != OUT_SKIP)
-			all_skip = false;
-		if (o == OUT_FAIL && kind_is_hazard(s->kind))
-			continue;
-		if (rank[o] > rank[worst])
-			worst = o;
-	}
-	p->outcome = all_skip ? OUT_SKIP : worst;
-}
-
 /* ---- output ---- */
 
 static void progress(struct run_opts *o, struct pair *p, int finished, int total)
@@ -852,374 +424,6 @@ static void progress(struct run_opts *o, struct pair *p, int finished, int total
 		total >= 10 ? 2 : 1, finished, total, p->kernel->spec, p->kase->name,
 		outcome_name(p->outcome), p->duration,
 		p->detail ? "  " : "", p->detail ? p->detail : "");
-}
-
-static char *cell(const struct sub_result *s)
-{
-	const char *label = outcome_label(s->outcome, s->kind);
-
-	/* k counts hits: reproductions for hazards, failures otherwise. */
-	if ((s->n > 1 || s->racy) && !kind_is_hazard(s->kind) && s->k == 0)
-		return xasprintf("%s n=%d", label, s->n);
-	if (s->n > 1 || s->racy)
-		return xasprintf("%s %d/%d", label, s->k, s->n);
-	return xstrdup(label);
-}
-
-/* The result of one subtest of a case on one kernel, or NULL. */
-static struct sub_result *result_of(struct run_opts *o, int kernel,
-				    const struct case_decl *c, const char *sub)
-{
-	struct sub_result *s = NULL;
-
-	for (int q = 0; q < o->npairs; q++)
-		if (o->pairs[q].kernel == &o->kernels[kernel] && o->pairs[q].kase == c)
-			s = sub_get(&o->pairs[q], sub);
-	return s;
-}
-
-/* A racy subtest's count of name from its statistics lines, -1: none. */
-static long count_of(const struct sub_result *s, const char *name)
-{
-	for (int i = 0; s && i < s->ncounts; i++)
-		if (!strcmp(s->count_names[i], name))
-			return s->counts[i];
-	return -1;
-}
-
-/* The first pair of each case, in run order: one table row set per case. */
-static bool first_of_case(struct run_opts *o, int i)
-{
-	for (int j = 0; j < i; j++)
-		if (o->pairs[j].kase == o->pairs[i].kase)
-			return false;
-	return true;
-}
-
-/* Print one row: its name, then each kernel's cell ("-": none). */
-static void print_row(struct run_opts *o, const struct pair *p, const char *sub,
-		      const char *name, int width, int colw, const char *count)
-{
-	printf("%-*s", width, name);
-	for (int kk = 0; kk < o->nkernels; kk++) {
-		const struct sub_result *s = result_of(o, kk, p->kase, sub);
-		char *c = NULL;
-		long v;
-
-		if (s && !count)
-			c = cell(s);
-		else if (s && (v = count_of(s, count)) >= 0)
-			c = xasprintf("%ld", v);
-		printf("  %-*s", colw, c ? c : "-");
-		free(c);
-	}
-	printf("\n");
-}
-
-/*
- * A racy subtest's other anomalies, each a row of its own under the
- * headline k: never hits, but a reader must see them.  Counters that
- * stayed 0 on every kernel are left out.
- */
-static void print_counts(struct run_opts *o, const struct pair *p, const char *sub,
-			 int width, int colw)
-{
-	for (int kk = 0; kk < o->nkernels; kk++) {
-		const struct sub_result *s = result_of(o, kk, p->kase, sub);
-
-		for (int c = 0; s && c < s->ncounts; c++) {
-			const char *count = s->count_names[c];
-			bool shown = false, nonzero = false;
-			char *name;
-
-			for (int e = 0; e < kk; e++)
-				shown |= count_of(result_of(o, e, p->kase, sub), count) >= 0;
-			for (int e = 0; e < o->nkernels; e++)
-				nonzero |= count_of(result_of(o, e, p->kase, sub), count) > 0;
-			if (shown || !nonzero)
-				continue;
-			name = xasprintf("  %s", count);
-			print_row(o, p, sub, name, width, colw, count);
-			free(name);
-		}
-	}
-}
-
-/* Widest name and widest cell, so every column lines up. */
-static void table_widths(struct run_opts *o, int *width, int *colw)
-{
-	*width = 20;
-	*colw = 12;
-	for (int i = 0; i < o->nkernels; i++)
-		if ((int)strlen(o->kernels[i].spec) > *colw)
-			*colw = strlen(o->kernels[i].spec);
-	for (int i = 0; i < o->npairs; i++)
-		for (int j = 0; j < o->pairs[i].nsubs; j++) {
-			const struct sub_result *s = &o->pairs[i].subs[j];
-			int w = strlen(o->pairs[i].kase->name) + 1 + strlen(s->name);
-			char *c = cell(s);
-
-			if (w > *width)
-				*width = w;
-			if ((int)strlen(c) > *colw)
-				*colw = strlen(c);
-			free(c);
-		}
-}
-
-static void print_table(struct run_opts *o)
-{
-	int width, colw;
-
-	table_widths(o, &width, &colw);
-	printf("\n%-*s", width, "case/subtest");
-	for (int i = 0; i < o->nkernels; i++)
-		printf("  %-*s", colw, o->kernels[i].spec);
-	printf("\n");
-	/* Rows in case order, then subtest order, from each case's first pair. */
-	for (int i = 0; i < o->npairs; i++) {
-		struct pair *p = &o->pairs[i];
-
-		if (!first_of_case(o, i))
-			continue;
-		for (int j = 0; j < p->nsubs; j++) {
-			const char *sub = p->subs[j].name;
-			char *name = xasprintf("%s/%s", p->kase->name, sub);
-
-			print_row(o, p, sub, name, width, colw, NULL);
-			print_counts(o, p, sub, width, colw);
-			free(name);
-		}
-	}
-}
-
-/* Why each subtest that broke broke: the table shows only the word. */
-static void print_reasons(struct run_opts *o)
-{
-	bool header = false;
-
-	for (int i = 0; i < o->npairs; i++)
-		for (int j = 0; j < o->pairs[i].nsubs; j++) {
-			const struct sub_result *s = &o->pairs[i].subs[j];
-
-			if (s->outcome != OUT_ERROR && s->outcome != OUT_CRASH &&
-			    s->outcome != OUT_TIMEOUT && s->outcome != OUT_UNSHOWN)
-				continue;
-			if (!header)
-				printf("\nwhy:\n");
-			header = true;
-			printf("  %s %s/%s: %s: %s\n", o->pairs[i].kernel->spec,
-			       o->pairs[i].kase->name, s->name, outcome_name(s->outcome),
-			       s->reason ? s->reason : o->pairs[i].detail ?
-			       o->pairs[i].detail : "no reason given");
-		}
-}
-
-static void iso_time(char *out, size_t n, time_t t)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static char *rel(struct run_opts *o, const char *path)
-{
-	size_t n = strlen(o->outdir);
-
-	if (path && !strncmp(path, o->outdir, n) && path[n] == '/')
-		return xstrdup(path + n + 1);
-	return xstrdup(path ? path : "");
-}
-
-char *case_build_id(const char *root, const struct case_decl *c)
-{
-	char *bin = xasprintf("%s/build/repro/%s", root, c->binary);
-	uint64_t h = 0xcbf29ce484222325ULL;
-	char *decl = read_file(c->path, NULL);
-
-	if (fnv1a_file(&h, bin))
-		h = 0;
-	if (decl)
-		h = fnv1a(h, decl, strlen(decl));
-	free(decl);
-	free(bin);
-	return xasprintf("%016llx", (unsigned long long)h);
-}
-
-/* A racy subtest's budget, first hits per run and breakdown counters. */
-/* A mitigation's declared danger: "guards": HAZARD or "within". */
-static void guard_json(struct buf *b, struct case_decl *c, const struct sub_result *s)
-{
-	const struct subtest_decl *d = subtest_find(c, s->name);
-
-	if (d && d->kind == KIND_MITIGATION)
-		json_kv_str(b, false, "guards", d->guard_within ? "within" : d->guard);
-}
-
-static void race_json(struct buf *b, const struct sub_result *s)
-{
-	int i;
-
-	json_key(b, false, "race");
-	buf_puts(b, "{");
-	json_kv_int(b, true, "budget_rounds", s->budget_rounds);
-	json_kv_num(b, false, "budget_s", s->budget_s);
-	json_key(b, false, "first_hit_s");
-	buf_puts(b, "[");
-	for (i = 0; i < s->nfirst; i++) {
-		if (i)
-			buf_puts(b, ",");
-		if (s->first_hit_s[i] < 0)
-			buf_puts(b, "null");
-		else
-			buf_printf(b, "%.3f", s->first_hit_s[i]);
-	}
-	buf_puts(b, "]");
-	json_key(b, false, "counts");
-	buf_puts(b, "{");
-	for (i = 0; i < s->ncounts; i++)
-		json_kv_int(b, i == 0, s->count_names[i], s->counts[i]);
-	buf_puts(b, "}}");
-}
-
-static int write_run_json(struct run_opts *o, time_t started, time_t finished,
-			  bool was_interrupted)
-{
-	struct buf b = { 0 };
-	char ts[32], *path;
-	struct utsname u;
-	int i, j, ret, nlisted;
-
-	uname(&u);
-	buf_puts(&b, "{");
-	json_kv_str(&b, true, "schema", "krepro-run");
-	json_kv_str(&b, false, "version", RUN_SCHEMA_VERSION);
-	iso_time(ts, sizeof(ts), started);
-	json_kv_str(&b, false, "started", ts);
-	iso_time(ts, sizeof(ts), finished);
-	json_kv_str(&b, false, "finished", ts);
-	json_kv_bool(&b, false, "interrupted", was_interrupted);
-	json_kv_int(&b, false, "runs", o->runs);
-	json_kv_int(&b, false, "repeat", o->repeat);
-	json_kv_bool(&b, false, "negative", o->negative);
-	if (o->shard_n) {
-		json_key(&b, false, "shard");
-		buf_printf(&b, "{\"index\":%d,\"count\":%d}", o->shard_i, o->shard_n);
-	}
-	json_key(&b, false, "command");
-	buf_puts(&b, "[");
-	for (i = 0; i < o->argc; i++) {
-		if (i)
-			buf_puts(&b, ",");
-		json_str(&b, o->argv[i]);
-	}
-	buf_puts(&b, "]");
-	json_key(&b, false, "host");
-	buf_puts(&b, "{");
-	json_kv_str(&b, true, "uname_r", u.release);
-	json_kv_str(&b, false, "arch", u.machine);
-	json_kv_str(&b, false, "accel", o->kvm ? "kvm" : "tcg");
-	json_kv_str(&b, false, "accel_reason", o->accel_reason ? o->accel_reason : "");
-	buf_puts(&b, "}");
-
-	json_key(&b, false, "kernels");
-	buf_puts(&b, "[");
-	for (i = 0, nlisted = 0; i < o->nkernels; i++) {
-		struct kernel *k = &o->kernels[i];
-		const char *uname_r = "", *version = "";
-		bool has_pairs = false;
-
-		for (j = 0; j < o->npairs; j++) {
-			if (o->pairs[j].kernel != k)
-				continue;
-			has_pairs = true;
-			if (o->pairs[j].uname) {
-				uname_r = o->pairs[j].uname;
-				version = o->pairs[j].version;
-			}
-		}
-		/* A shard lists only the kernels it ran. */
-		if (!has_pairs)
-			continue;
-		buf_puts(&b, nlisted++ ? ",{" : "{");
-		json_kv_str(&b, true, "spec", k->spec);
-		json_kv_str(&b, false, "label", k->label);
-		json_kv_str(&b, false, "source", k->kind == KERNEL_HOST ? "host" :
-			    k->kind == KERNEL_DEBIAN ? "debian" :
-			    k->kind == KERNEL_FILE ? "file" : "build");
-		json_kv_str(&b, false, "package_version", k->pkg_version);
-		json_kv_str(&b, false, "release", k->release);
-		json_kv_str(&b, false, "image_sha256", k->sha256);
-		json_kv_str(&b, false, "uname_r", uname_r);
-		json_kv_str(&b, false, "proc_version", version);
-		json_kv_str(&b, false, "arch", u.machine);
-		buf_puts(&b, "}");
-	}
-	buf_puts(&b, "]");
-
-	json_key(&b, false, "results");
-	buf_puts(&b, "[");
-	for (i = 0; i < o->npairs; i++) {
-		struct pair *p = &o->pairs[i];
-		char *r;
-
-		buf_puts(&b, i ? ",{" : "{");
-		json_kv_str(&b, true, "kernel", p->kernel->spec);
-		json_kv_str(&b, false, "case", p->kase->name);
-		r = case_build_id(o->root, p->kase);
-		json_kv_str(&b, false, "case_build", r);
-		free(r);
-		json_kv_str(&b, false, "outcome", outcome_name(p->outcome));
-		json_kv_str(&b, false, "detail", p->detail);
-		json_kv_num(&b, false, "duration_s", p->duration);
-		json_kv_int(&b, false, "attempts", p->attempts);
-		json_kv_str(&b, false, "accel", p->kernel->kind == KERNEL_HOST ? "none" :
-			    p->kvm ? "kvm" : "tcg");
-		json_kv_str(&b, false, "accel_reason", p->accel_reason);
-		json_kv_int(&b, false, "taint_before", p->taint_before);
-		json_kv_int(&b, false, "taint_after", p->taint_after);
-		r = rel(o, p->ktap);
-		json_kv_str(&b, false, "ktap", r);
-		free(r);
-		r = rel(o, p->console);
-		json_kv_str(&b, false, "console", r);
-		free(r);
-		json_kv_str(&b, false, "excerpt", p->excerpt);
-		json_kv_str(&b, false, "image", p->initrd);
-		json_kv_bool(&b, false, "image_built", p->image_built);
-		json_key(&b, false, "subtests");
-		buf_puts(&b, "[");
-		for (j = 0; j < p->nsubs; j++) {
-			struct sub_result *s = &p->subs[j];
-
-			buf_puts(&b, j ? ",{" : "{");
-			json_kv_str(&b, true, "name", s->name);
-			json_kv_str(&b, false, "kind", kind_name(s->kind));
-			guard_json(&b, p->kase, s);
-			json_kv_bool(&b, false, "declared", s->declared);
-			json_kv_str(&b, false, "outcome", outcome_name(s->outcome));
-			json_kv_int(&b, false, "k", s->k);
-			json_kv_int(&b, false, "n", s->n);
-			json_kv_str(&b, false, "reason", s->reason);
-			json_kv_num(&b, false, "duration_s", s->racy ? s->elapsed_s : p->duration);
-			json_kv_int(&b, false, "runs", s->runs);
-			json_kv_int(&b, false, "runs_hit", s->runs_hit);
-			json_kv_bool(&b, false, "racy", s->racy);
-			if (s->racy)
-				race_json(&b, s);
-			buf_puts(&b, "}");
-		}
-		buf_puts(&b, "]}");
-	}
-	buf_puts(&b, "]}\n");
-	path = xasprintf("%s/run.json", o->outdir);
-	ret = write_file_atomic(path, b.data, b.len);
-	if (ret)
-		warnx_("cannot write %s: %s", path, strerror(-ret));
-	free(path);
-	buf_free(&b);
-	return ret;
 }
 
 /* ---- the scheduler ---- */
@@ -1262,214 +466,218 @@ static int next_queued(struct run_opts *o)
  * kernel) and give every case with an inconclusive change one more run on
  * every kernel, until the comparison is decided or the budget is spent.
  */
-static bool requeue_undecided(struct run_opts *o, int *total)
+/* The running pair a reaped pid belongs to, or NULL. */
+static struct pair *pair_of_pid(struct run_opts *o, pid_t pid)
 {
-	struct matrix m;
-	char *dirs[1] = { (char *)o->outdir };
-	bool more = false;
-	int i;
-
-	if (o->nkernels < 2 || o->confident_rounds >= o->until_confident)
-		return false;
-	write_run_json(o, time(NULL), time(NULL), false);
-	matrix_load(&m, dirs, 1);
-	matrix_set_baseline(&m, o->kernels[0].spec);
-	matrix_classify(&m);
-	for (i = 0; i < o->npairs; i++) {
-		struct pair *p = &o->pairs[i];
-
-		if (p->outcome == OUT_INFRA || !matrix_case_undecided(&m, p->kase->name))
-			continue;
-		p->queued = true;
-		p->done = false;
-		p->vm_runs++;
-		(*total)++;
-		more = true;
-	}
-	if (more) {
-		o->confident_rounds++;
-		fprintf(stderr, "%s: inconclusive; more runs (%d of at most %d)\n",
-			progname, o->confident_rounds, o->until_confident);
-	}
-	return more;
+	for (int i = 0; i < o->npairs; i++)
+		if (o->pairs[i].pid == pid)
+			return &o->pairs[i];
+	return NULL;
 }
 
-int run_pairs(struct run_opts *o)
+/* Counters of one scheduling pass, for the progress lines. */
+struct sched {
+	int running, finished, total;
+};
+
+static void pair_done(struct run_opts *o, struct pair *p, struct sched *sc)
+{
+	p->done = true;
+	settle(p);
+	progress(o, p, ++sc->finished, sc->total);
+}
+
+/*
+ * A run of p ended (its process was reaped).  Returns true when p goes
+ * on - a KVM retry, an infrastructure retry or its next run started - and
+ * false when it is done (or could not be started again).
+ */
+static bool pair_ended(struct run_opts *o, struct pair *p, int status)
+{
+	if (p->kernel->kind == KERNEL_HOST)
+		finish_host(p, status);
+	else if (!finish_vm(o, p) && !interrupted)
+		return !start_pair(o, p);
+	if (p->outcome == OUT_INFRA && p->attempt == 1 && !interrupted) {
+		/* The VM never got to the case: once more. */
+		p->attempt = 2;
+		p->attempts++;
+		return !start_pair(o, p);
+	}
+	if (p->outcome == OUT_INFRA)
+		fold_all(p, OUT_INFRA, p->detail);
+	if (++p->run_index < p->vm_runs && p->outcome != OUT_INFRA && !interrupted) {
+		p->attempt = 1;
+		p->attempts++;
+		return !start_pair(o, p);
+	}
+	return false;
+}
+
+/* Start queued pairs while fewer than -j run. */
+static void start_what_fits(struct run_opts *o, struct sched *sc)
+{
+	while (sc->running < o->jobs && next_queued(o) >= 0 && !interrupted) {
+		struct pair *p = &o->pairs[next_queued(o)];
+
+		p->queued = false;
+		p->attempt = 1;
+		p->attempts++;
+		if (start_pair(o, p)) {
+			p->duration = 0;
+			fold_all(p, p->outcome, p->detail);
+			pair_done(o, p, sc);
+			continue;
+		}
+		sc->running++;
+	}
+}
+
+/* Kill every pair past its deadline; it is reaped as timed out. */
+static void enforce_deadlines(struct run_opts *o, double now)
+{
+	for (int i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+
+		if (p->pid > 0 && now > p->deadline && !p->timed_out) {
+			p->timed_out = true;
+			kill_pair(p);
+		}
+	}
+}
+
+/* Reap one child, or wait until a slot frees or a deadline passes. */
+static void reap_or_wait(struct run_opts *o, struct sched *sc)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		double now = now_monotonic();
+		struct pair *p = pid > 0 ? pair_of_pid(o, pid) : NULL;
+
+		if (p) {
+			p->pid = 0;
+			p->duration += now - p->started;
+			if (!pair_ended(o, p, status)) {
+				sc->running--;
+				pair_done(o, p, sc);
+			}
+			return;
+		}
+		if (pid > 0)
+			continue;
+		enforce_deadlines(o, now);
+		if (interrupted || !sc->running ||
+		    (next_queued(o) >= 0 && sc->running < o->jobs))
+			return;
+		usleep(20000);
+	}
+}
+
+/* Leave nothing behind: no VM, no namespace, no temp tree. */
+static void stop_everything(struct run_opts *o)
+{
+	for (int i = 0; i < o->npairs; i++) {
+		struct pair *p = &o->pairs[i];
+
+		if (p->pid > 0) {
+			kill_pair(p);
+			while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			p->pid = 0;
+		}
+		if (p->ktap_tmp)
+			unlink(p->ktap_tmp);
+		if (!p->done) {
+			p->outcome = OUT_INFRA;
+			set_detail(p, xstrdup("interrupted"));
+			fold_all(p, OUT_INFRA, "interrupted");
+			settle(p);
+		}
+	}
+	fprintf(stderr, "%s: interrupted; partial results in %s\n", progname, o->outdir);
+}
+
+/*
+ * -n is runs per subtest: the rounds of a racy case's races in one run,
+ * or that many runs of a case without a budget.  --repeat runs every
+ * pair again on top.
+ */
+static void plan_pair(struct run_opts *o, struct pair *p)
+{
+	struct case_decl *c = p->kase;
+
+	p->queued = true;
+	p->timeout = c->timeout;
+	p->kvm = o->kvm;
+	p->accel_reason = xstrdup(p->kernel->kind == KERNEL_HOST ? "host mode" :
+				  o->accel_reason ? o->accel_reason : "");
+	p->vm_runs = (c->budget_rounds ? 1 : o->runs) * o->repeat;
+	if (c->budget_rounds) {
+		p->rounds = o->runs_given ? o->runs : c->budget_rounds;
+		p->seconds = o->seconds ? o->seconds : c->budget_seconds;
+		if (p->seconds > c->budget_seconds)
+			p->timeout += (p->seconds - c->budget_seconds) * c->nsubs;
+	}
+}
+
+int run_prepare(struct run_opts *o, char **why)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	time_t started = time(NULL);
-	int running = 0, finished = 0, total = o->npairs, i, rc;
-	bool any_fail = false, any_infra = false;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-
-	/*
-	 * -n is runs per subtest: the rounds of a racy case's races in one
-	 * run, or that many runs of a case without a budget.  --repeat runs
-	 * every pair again on top.
-	 */
-	for (i = 0; i < o->npairs; i++) {
-		struct pair *p = &o->pairs[i];
-		struct case_decl *c = p->kase;
-
-		p->queued = true;
-		p->timeout = c->timeout;
-		p->kvm = o->kvm;
-		p->accel_reason = xstrdup(p->kernel->kind == KERNEL_HOST ? "host mode" :
-					  o->accel_reason ? o->accel_reason : "");
-		p->vm_runs = (c->budget_rounds ? 1 : o->runs) * o->repeat;
-		if (c->budget_rounds) {
-			p->rounds = o->runs_given ? o->runs : c->budget_rounds;
-			p->seconds = o->seconds ? o->seconds : c->budget_seconds;
-			if (p->seconds > c->budget_seconds)
-				p->timeout += (p->seconds - c->budget_seconds) * c->nsubs;
-		}
-	}
-
-	for (i = 0; i < o->nkernels; i++) {
+	for (int i = 0; i < o->npairs; i++)
+		plan_pair(o, &o->pairs[i]);
+	for (int i = 0; i < o->nkernels; i++) {
 		char *d = xasprintf("%s/%s", o->outdir, o->kernels[i].label);
+		int ret = mkdir_p(d, 0755);
 
-		if (mkdir_p(d, 0755))
-			die(EXIT_INFRA, "cannot create %s: %s", d, strerror(errno));
+		if (ret) {
+			*why = xasprintf("cannot create %s: %s", d, strerror(-ret));
+			free(d);
+			return -1;
+		}
 		free(d);
 	}
+	return 0;
+}
 
-	for (;;) {
-		while ((next_queued(o) >= 0 || running) && !interrupted) {
-			/* Start what fits. */
-			while (running < o->jobs && next_queued(o) >= 0 && !interrupted) {
-				struct pair *p = &o->pairs[next_queued(o)];
+void run_requeue(struct pair *p)
+{
+	p->queued = true;
+	p->done = false;
+	p->vm_runs++;
+}
 
-				p->queued = false;
-				p->attempt = 1;
-				p->attempts++;
-				if (start_pair(o, p)) {
-					p->duration = 0;
-					fold_all(p, p->outcome, p->detail);
-					p->done = true;
-					settle(p);
-					progress(o, p, ++finished, total);
-					continue;
-				}
-				running++;
-			}
-			/* Reap, or enforce deadlines. */
-			for (;;) {
-				int status;
-				pid_t pid = waitpid(-1, &status, WNOHANG);
-				double now = now_monotonic();
+int run_pairs(struct run_opts *o)
+{
+	struct sched sc = { 0 };
 
-				if (pid > 0) {
-					struct pair *p = NULL;
-
-					for (i = 0; i < o->npairs; i++)
-						if (o->pairs[i].pid == pid)
-							p = &o->pairs[i];
-					if (!p)
-						continue;
-					p->pid = 0;
-					p->duration += now - p->started;
-					if (p->kernel->kind == KERNEL_HOST) {
-						finish_host(p, status);
-					} else if (!finish_vm(o, p) && !interrupted) {
-						if (!start_pair(o, p))
-							break;
-					}
-					if (p->outcome == OUT_INFRA && p->attempt == 1 && !interrupted) {
-						/* The VM never got to the case: once more. */
-						p->attempt = 2;
-						p->attempts++;
-						if (!start_pair(o, p))
-							break;
-					}
-					if (p->outcome == OUT_INFRA)
-						fold_all(p, OUT_INFRA, p->detail);
-					if (++p->run_index < p->vm_runs && p->outcome != OUT_INFRA &&
-					    !interrupted) {
-						p->attempt = 1;
-						p->attempts++;
-						if (!start_pair(o, p))
-							break;
-					}
-					running--;
-					p->done = true;
-					settle(p);
-					progress(o, p, ++finished, total);
-					break;
-				}
-				for (i = 0; i < o->npairs; i++) {
-					struct pair *p = &o->pairs[i];
-
-					if (p->pid > 0 && now > p->deadline && !p->timed_out) {
-						p->timed_out = true;
-						kill_pair(p);
-					}
-				}
-				if (interrupted)
-					break;
-				if (next_queued(o) >= 0 && running < o->jobs)
-					break;
-				if (!running)
-					break;
-				usleep(20000);
-			}
-		}
-
-		if (interrupted || !o->until_confident || !requeue_undecided(o, &total))
-			break;
+	for (int i = 0; i < o->npairs; i++)
+		sc.total += o->pairs[i].queued;
+	while ((next_queued(o) >= 0 || sc.running) && !interrupted) {
+		start_what_fits(o, &sc);
+		reap_or_wait(o, &sc);
 	}
+	if (interrupted)
+		stop_everything(o);
+	return interrupted;
+}
 
-	if (interrupted) {
-		/* Leave nothing behind: no VM, no namespace, no temp tree. */
-		for (i = 0; i < o->npairs; i++) {
-			struct pair *p = &o->pairs[i];
+int run_exit_code(const struct run_opts *o, int signal)
+{
+	bool any_fail = false, any_infra = false;
 
-			if (p->pid > 0) {
-				kill_pair(p);
-				while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-					;
-				p->pid = 0;
-			}
-			if (p->ktap_tmp)
-				unlink(p->ktap_tmp);
-			if (!p->done) {
-				p->outcome = OUT_INFRA;
-				set_detail(p, xstrdup("interrupted"));
-				fold_all(p, OUT_INFRA, "interrupted");
-				settle(p);
-			}
-		}
-		fprintf(stderr, "%s: interrupted; partial results in %s\n", progname,
-			o->outdir);
-	}
-
-	write_run_json(o, started, time(NULL), interrupted);
-	print_table(o);
-	print_reasons(o);
-	if (o->negative)
-		printf("\nnegative control (--negative): protections were removed; every "
-		       "mitigation, regression\nand control subtest is expected to fail here\n");
-	for (i = 0; i < o->npairs; i++) {
+	if (signal)
+		return 128 + signal;
+	for (int i = 0; i < o->npairs; i++) {
 		enum outcome out = o->pairs[i].outcome;
 
-		if (out == OUT_FAIL || out == OUT_ERROR || out == OUT_CRASH ||
-		    out == OUT_TIMEOUT)
-			any_fail = true;
-		if (out == OUT_INFRA)
-			any_infra = true;
+		any_fail |= out == OUT_FAIL || out == OUT_ERROR || out == OUT_CRASH ||
+			    out == OUT_TIMEOUT;
+		any_infra |= out == OUT_INFRA;
 	}
-	printf("\nresults: %s/run.json\n", o->outdir);
-	fflush(stdout);
-	for (i = 0; i < o->npairs; i++)
-		if (o->pairs[i].outcome == OUT_INFRA)
-			warnx_("%s %s: %s (after %d attempts)", o->pairs[i].kernel->spec,
-			       o->pairs[i].kase->name, o->pairs[i].detail ?
-			       o->pairs[i].detail : "infrastructure failure",
-			       o->pairs[i].attempts);
-	rc = any_fail ? EXIT_FAILED : any_infra ? EXIT_INFRA : EXIT_OK;
-	if (interrupted)
-		rc = 128 + interrupted;
-	return rc;
+	return any_fail ? EXIT_FAILED : any_infra ? EXIT_INFRA : EXIT_OK;
 }

@@ -3,23 +3,13 @@
 #define KREPRO_RUN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "cases.h"
 #include "channel.h"
 #include "kernel.h"
-
-/*
- * not-run: the case stopped (a crash) before this subtest started.
- * unshown ("not-comparable"): a mitigation held, but its danger was not
- * shown in the same run, so holding proves nothing.
- */
-enum outcome { OUT_PASS, OUT_FAIL, OUT_SKIP, OUT_ERROR, OUT_CRASH,
-	       OUT_TIMEOUT, OUT_INFRA, OUT_NOTRUN, OUT_UNSHOWN, OUT_COUNT };
-
-const char *outcome_name(enum outcome o);
-/* What a cell says: hazards and behaviours read "reproduced" / "not reproduced". */
-const char *outcome_label(enum outcome o, enum kind k);
+#include "outcome.h"
 
 struct sub_result {
 	char *name;
@@ -101,11 +91,9 @@ struct run_opts {
 	bool kvm;		/* the accelerator chosen for the run */
 	char *accel_reason;	/* why, one line */
 	char **argv;		/* for run.json */
+	FILE *table;		/* where the table goes; NULL: stdout */
 	int argc;
 };
-
-/* Identity of a case's build: its reproducer binary and declaration. */
-char *case_build_id(const char *root, const struct case_decl *c);
 
 /*
  * Print the QEMU command line of every VM pair (building or reusing its
@@ -114,11 +102,22 @@ char *case_build_id(const char *root, const struct case_decl *c);
  */
 int show_commands(struct run_opts *o);
 
-/* Run every pair; writes the run directory; returns the exit code. */
+/*
+ * Plan every pair's runs (queued, budget, timeout), catch SIGINT, SIGTERM
+ * and SIGHUP, and make the run directory's per-kernel folders.  -1 with
+ * a one-line reason in *why when a folder cannot be made.
+ */
+int run_prepare(struct run_opts *o, char **why);
+/*
+ * Run the queued pairs, up to -j at once, until none is left.  Nothing
+ * is written but each pair's KTAP and console files.  Returns 0, or the
+ * signal that interrupted it (everything started is stopped by then).
+ */
 int run_pairs(struct run_opts *o);
+/* One more run of a finished pair, for the next run_pairs(). */
+void run_requeue(struct pair *p);
+/* 0 all as expected, 1 a failure, 3 infrastructure, 128+signal. */
+int run_exit_code(const struct run_opts *o, int signal);
 
-/* Classify one finished VM attempt (exposed for the unit tests). */
-void classify_vm(struct pair *p, const struct guest_report *g,
-		 const char *console, bool timed_out);
 
 #endif

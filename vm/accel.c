@@ -14,6 +14,7 @@
 #include "accel.h"
 #include "initramfs.h"
 #include "qemu.h"
+#include "spawn.h"
 #include "util.h"
 
 /* A stock kernel reaches init in about 1 s under a working KVM. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "initramfs.h"
+#include "spawn.h"
 #include "util.h"
 
 static void cpio_raw(struct cpio *c, const void *p, size_t n)
@@ -323,97 +324,113 @@ static int load_input(const struct input *in, struct buf *out)
 	return 0;
 }
 
+static const char *base_name(const char *path)
+{
+	return strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+}
+
+/* Everything the image holds: init, busybox, the reproducer, modules, tools. */
+static int gather_inputs(struct inputs *in, const struct image_spec *s, char **err)
+{
+	char *guest = xasprintf("/krepro/bin/%s", base_name(s->binary));
+
+	add_input(in, s->init, "/init", 0755, 0);
+	add_input(in, s->busybox, "/bin/busybox", 0755, 0);
+	add_input(in, s->binary, guest, 0755, 0);
+	free(guest);
+	if (resolve_modules(in, s->kernel, s->modules, s->nmodules, err))
+		return -1;
+	for (int i = 0; i < s->ntools; i++)
+		if (resolve_tool(in, s->tools[i], err))
+			return -1;
+	return 0;
+}
+
+/* The cache key: every input's guest path and content, and the conf text. */
+static int image_key(const struct inputs *in, const char *conf, uint64_t *h, char **err)
+{
+	*h = fnv1a(FNV1A_INIT, conf, strlen(conf));
+	for (int i = 0; i < in->n; i++) {
+		*h = fnv1a(*h, in->v[i].guest, strlen(in->v[i].guest) + 1);
+		if (fnv1a_file(h, in->v[i].host)) {
+			*err = xasprintf("cannot read %s: %s", in->v[i].host, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Write the cpio of inputs and conf to path (all or nothing). */
+static int write_image(const struct inputs *in, const char *conf, const char *path,
+		       char **err)
+{
+	struct cpio c = { 0 };
+	int ret = -1;
+
+	for (int i = 0; i < in->n; i++) {
+		struct buf data = { 0 };
+
+		if (load_input(&in->v[i], &data)) {
+			*err = xasprintf("cannot read %s for the guest image", in->v[i].host);
+			buf_free(&data);
+			goto out;
+		}
+		cpio_file(&c, in->v[i].guest, in->v[i].mode, data.data, data.len);
+		buf_free(&data);
+	}
+	cpio_file(&c, "/krepro/conf", 0644, conf, strlen(conf));
+	cpio_dir(&c, "/proc", 0755);
+	cpio_finish(&c);
+	ret = write_file_atomic(path, c.data, c.len);
+	if (ret)
+		*err = xasprintf("cannot write %s: %s", path, strerror(-ret));
+out:
+	cpio_free(&c);
+	return ret ? -1 : 0;
+}
+
+static void free_inputs(struct inputs *in)
+{
+	for (int i = 0; i < in->n; i++) {
+		free(in->v[i].host);
+		free(in->v[i].guest);
+	}
+	free(in->v);
+	buf_free(&in->modlist);
+}
+
 char *initramfs_get(const struct image_spec *s, const char *cache,
 		    int *built, char **err)
 {
 	struct inputs in = { 0 };
-	uint64_t h = FNV1A_INIT;
-	struct cpio c = { 0 };
-	char *conf, *dir, *path = NULL;
-	int i;
+	char *conf = NULL, *dir = NULL, *path = NULL;
+	uint64_t h;
+	int ret;
 
 	*built = 0;
-	add_input(&in, s->init, "/init", 0755, 0);
-	add_input(&in, s->busybox, "/bin/busybox", 0755, 0);
-	{
-		char *guest = xasprintf("/krepro/bin/%s", strrchr(s->binary, '/') ?
-					strrchr(s->binary, '/') + 1 : s->binary);
-
-		add_input(&in, s->binary, guest, 0755, 0);
-		free(guest);
-	}
-	if (resolve_modules(&in, s->kernel, s->modules, s->nmodules, err))
+	if (gather_inputs(&in, s, err))
 		goto out;
-	for (i = 0; i < s->ntools; i++)
-		if (resolve_tool(&in, s->tools[i], err))
-			goto out;
-
-	conf = xasprintf("CASE='%s'\nBINARY='%s'\nARGS='%s'\nMODULES='%s'\n",
-			 s->case_name,
-			 strrchr(s->binary, '/') ? strrchr(s->binary, '/') + 1 : s->binary,
-			 s->args ? s->args : "",
+	conf = xasprintf("CASE='%s'\nBINARY='%s'\nARGS='%s'\nMODULES='%s'\n", s->case_name,
+			 base_name(s->binary), s->args ? s->args : "",
 			 in.modlist.data ? in.modlist.data : "");
-
-	/* Key: every input's guest path and content, and the conf text. */
-	h = fnv1a(h, conf, strlen(conf));
-	for (i = 0; i < in.n; i++) {
-		h = fnv1a(h, in.v[i].guest, strlen(in.v[i].guest) + 1);
-		if (fnv1a_file(&h, in.v[i].host)) {
-			*err = xasprintf("cannot read %s: %s", in.v[i].host, strerror(errno));
-			free(conf);
-			goto out;
-		}
-	}
+	if (image_key(&in, conf, &h, err))
+		goto out;
 	dir = xasprintf("%s/initrd", cache);
 	path = xasprintf("%s/%016llx.cpio", dir, (unsigned long long)h);
-	if (is_file(path)) {
-		free(conf);
-		free(dir);
+	if (is_file(path))
 		goto out;
-	}
-	if (mkdir_p(dir, 0755)) {
-		*err = xasprintf("cannot create %s: %s", dir, strerror(errno));
+	ret = mkdir_p(dir, 0755);
+	if (ret)
+		*err = xasprintf("cannot create %s: %s", dir, strerror(-ret));
+	if (ret || write_image(&in, conf, path, err)) {
 		free(path);
 		path = NULL;
-		free(conf);
-		free(dir);
 		goto out;
-	}
-	free(dir);
-
-	for (i = 0; i < in.n; i++) {
-		struct buf data = { 0 };
-
-		if (load_input(&in.v[i], &data)) {
-			*err = xasprintf("cannot read %s for the guest image", in.v[i].host);
-			buf_free(&data);
-			free(path);
-			path = NULL;
-			free(conf);
-			goto out_cpio;
-		}
-		cpio_file(&c, in.v[i].guest, in.v[i].mode, data.data, data.len);
-		buf_free(&data);
-	}
-	cpio_file(&c, "/krepro/conf", 0644, conf, strlen(conf));
-	free(conf);
-	cpio_dir(&c, "/proc", 0755);
-	cpio_finish(&c);
-	if (write_file_atomic(path, c.data, c.len)) {
-		*err = xasprintf("cannot write %s: %s", path, strerror(errno));
-		free(path);
-		path = NULL;
-		goto out_cpio;
 	}
 	*built = 1;
-out_cpio:
-	cpio_free(&c);
 out:
-	for (i = 0; i < in.n; i++) {
-		free(in.v[i].host);
-		free(in.v[i].guest);
-	}
-	free(in.v);
-	buf_free(&in.modlist);
+	free(conf);
+	free(dir);
+	free_inputs(&in);
 	return path;
 }

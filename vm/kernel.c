@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "spawn.h"
 #include "util.h"
 
 static bool valid_debian_name(const char *s)
@@ -152,110 +154,192 @@ static char *apt_version(const char *pkg)
 	return v;
 }
 
-static void prepare_debian(struct kernel *k, const char *cache)
+/* Set *why to a one-line reason and return kind (a kernel_error). */
+static int fail(char **why, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char **why, int kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(why, fmt, ap) < 0)
+		*why = NULL;
+	va_end(ap);
+	return kind;
+}
+
+/* apt-get download writes to its working directory: the child's, tmp. */
+static int download_deb(const char *tmp, const char *pkg, char **deb, char **why)
+{
+	char *dl[] = { "apt-get", "download", "-q", (char *)pkg, NULL };
+	struct buf err = { 0 };
+	struct dirent *de;
+	DIR *d;
+	int rc = run_cmd_in(tmp, dl, NULL, &err, true);
+
+	if (rc != 0) {
+		rc = fail(why, KERNEL_UNAVAILABLE, "cannot fetch %s: apt-get download failed: %s",
+			  pkg, rc < 0 ? strerror(-rc) : rtrim(err.data ? err.data : "?"));
+		buf_free(&err);
+		return rc;
+	}
+	buf_free(&err);
+	*deb = NULL;
+	d = opendir(tmp);
+	while (d && (de = readdir(d)))
+		if (strstr(de->d_name, ".deb")) {
+			free(*deb);
+			*deb = xasprintf("%s/%s", tmp, de->d_name);
+		}
+	if (d)
+		closedir(d);
+	return *deb ? KERNEL_OK : fail(why, KERNEL_UNAVAILABLE,
+				       "cannot fetch %s: apt-get download left no .deb", pkg);
+}
+
+/* Unpack the package and index its modules; *release from its tree. */
+static int unpack_deb(const char *deb, const char *unpack, const char *pkg,
+		      char **release, char **why)
+{
+	char *x[] = { "dpkg-deb", "-x", (char *)deb, (char *)unpack, NULL };
+	char *md;
+
+	if (run_cmd(x, NULL, NULL, true) != 0)
+		return fail(why, KERNEL_UNAVAILABLE, "cannot unpack %s: dpkg-deb failed", pkg);
+	md = find_moddir(unpack, release);
+	if (!md || run_depmod(unpack, *release) != 0) {
+		free(md);
+		return fail(why, KERNEL_UNAVAILABLE, "cannot index modules of %s: depmod failed",
+			    pkg);
+	}
+	free(md);
+	return KERNEL_OK;
+}
+
+/* Publish atomically: the tree first, then the stamp that says it is whole. */
+static int publish(const char *unpack, const char *tree, const char *stamp,
+		   const char *pkg, const char *version, const char *release, char **why)
+{
+	char *text;
+	int ret;
+
+	remove_tree(tree);
+	if (rename(unpack, tree))
+		return fail(why, KERNEL_UNAVAILABLE, "cannot move %s into the cache: %s", pkg,
+			    strerror(errno));
+	text = xasprintf("package=%s\nversion=%s\nrelease=%s\n", pkg, version, release);
+	ret = write_file_atomic(stamp, text, strlen(text));
+	free(text);
+	if (ret)
+		return fail(why, KERNEL_UNAVAILABLE, "cannot write %s: %s", stamp, strerror(-ret));
+	return KERNEL_OK;
+}
+
+/* Fetch, unpack and index pkg into tree, under a temp dir of the cache. */
+static int fetch_debian(const struct kernel *k, const char *cache, const char *pkg,
+			const char *tree, const char *stamp, char **why)
+{
+	char *tmp = xasprintf("%s/kernels/.fetch.%d", cache, getpid());
+	char *unpack = xasprintf("%s/tree", tmp), *deb = NULL, *release = NULL;
+	char *version = apt_version(pkg);
+	int rc;
+
+	if (!version) {
+		rc = fail(why, KERNEL_BAD_INPUT, "unknown kernel %s: apt knows no package %s "
+			  "(see krepro kernels)", k->spec, pkg);
+		goto out;
+	}
+	remove_tree(tmp);
+	if (mkdir_p(unpack, 0755)) {
+		rc = fail(why, KERNEL_UNAVAILABLE, "cannot create %s: %s", unpack, strerror(errno));
+		goto out;
+	}
+	rc = download_deb(tmp, pkg, &deb, why);
+	if (!rc)
+		rc = unpack_deb(deb, unpack, pkg, &release, why);
+	if (!rc)
+		rc = publish(unpack, tree, stamp, pkg, version, release, why);
+out:
+	remove_tree(tmp);
+	free(tmp);
+	free(unpack);
+	free(deb);
+	free(release);
+	free(version);
+	return rc;
+}
+
+/* The package version and release the stamp recorded. */
+static void read_stamp(struct kernel *k, const char *stamp)
+{
+	char *text = read_file(stamp, NULL), *v, *r;
+
+	if (!text)
+		return;
+	v = strstr(text, "version=");
+	r = strstr(text, "release=");
+	if (v)
+		k->pkg_version = strndup(v + 8, strcspn(v + 8, "\n"));
+	if (r)
+		k->release = strndup(r + 8, strcspn(r + 8, "\n"));
+	free(text);
+}
+
+/* The cached tree has what a boot needs; a damaged entry is dropped. */
+static int check_cached(struct kernel *k, const char *dir, const char *tree,
+			const char *stamp, char **why)
+{
+	char *dep;
+	bool whole;
+
+	k->moddir = xasprintf("%s/lib/modules/%s", tree, k->release ? k->release : "");
+	k->image = xasprintf("%s/boot/vmlinuz-%s", tree, k->release ? k->release : "");
+	dep = xasprintf("%s/modules.dep", k->moddir);
+	whole = is_file(k->image) && is_file(dep);
+	free(dep);
+	if (whole)
+		return KERNEL_OK;
+	/* So that the next run fetches it again. */
+	unlink(stamp);
+	return fail(why, KERNEL_UNAVAILABLE, "cannot use cached kernel %s: %s is incomplete "
+		    "(removed; run again to refetch)", k->spec, dir);
+}
+
+static int prepare_debian(struct kernel *k, const char *cache, char **why)
 {
 	char *dir = xasprintf("%s/kernels/debian/%s", cache, k->name);
 	char *tree = xasprintf("%s/tree", dir), *stamp = xasprintf("%s/ready", dir);
 	char *pkg = xasprintf("linux-image-%s", k->name);
-	char *lockpath = xasprintf("%s/kernels/lock", cache), *text;
-	int lock;
+	char *lockpath = xasprintf("%s/kernels/lock", cache);
+	int lock = -1, rc = KERNEL_OK;
 
-	if (mkdir_p(dir, 0755))
-		die(EXIT_INFRA, "cannot create cache %s: %s", dir, strerror(errno));
+	if (mkdir_p(dir, 0755)) {
+		rc = fail(why, KERNEL_UNAVAILABLE, "cannot create cache %s: %s", dir,
+			  strerror(errno));
+		goto out;
+	}
 	/* One fetch at a time per cache, across krepro processes. */
 	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock < 0 || flock(lock, LOCK_EX))
-		die(EXIT_INFRA, "cannot lock %s: %s", lockpath, strerror(errno));
-
-	if (!is_file(stamp)) {
-		char *tmp = xasprintf("%s/kernels/.fetch.%d", cache, getpid());
-		char *unpack = xasprintf("%s/tree", tmp), *deb = NULL, *version;
-		char *dl[] = { "apt-get", "download", "-q", pkg, NULL };
-		struct buf err = { 0 };
-		struct dirent *de;
-		DIR *d;
-		int rc;
-
-		version = apt_version(pkg);
-		if (!version)
-			die(EXIT_USAGE, "unknown kernel %s: apt knows no package %s "
-			    "(see krepro kernels)", k->spec, pkg);
-		remove_tree(tmp);
-		if (mkdir_p(unpack, 0755))
-			die(EXIT_INFRA, "cannot create %s: %s", unpack, strerror(errno));
-		/* apt-get download writes to its working directory: the child's. */
-		rc = run_cmd_in(tmp, dl, NULL, &err, true);
-		if (rc != 0) {
-			remove_tree(tmp);
-			die(EXIT_INFRA, "cannot fetch %s: apt-get download failed: %s",
-			    pkg, rtrim(err.data ? err.data : "?"));
-		}
-		d = opendir(tmp);
-		while (d && (de = readdir(d)))
-			if (strstr(de->d_name, ".deb"))
-				deb = xasprintf("%s/%s", tmp, de->d_name);
-		if (d)
-			closedir(d);
-		{
-			char *x[] = { "dpkg-deb", "-x", deb ? deb : "", unpack, NULL };
-
-			if (!deb || run_cmd(x, NULL, NULL, true) != 0) {
-				remove_tree(tmp);
-				die(EXIT_INFRA, "cannot unpack %s: dpkg-deb failed", pkg);
-			}
-		}
-		unlink(deb);
-		{
-			char *release = NULL, *md = find_moddir(unpack, &release);
-
-			if (!md || run_depmod(unpack, release) != 0) {
-				remove_tree(tmp);
-				die(EXIT_INFRA, "cannot index modules of %s: depmod failed", pkg);
-			}
-			free(md);
-			/* Publish atomically: tree first, then the stamp. */
-			remove_tree(tree);
-			if (rename(unpack, tree))
-				die(EXIT_INFRA, "cannot move %s into the cache: %s", pkg,
-				    strerror(errno));
-			text = xasprintf("package=%s\nversion=%s\nrelease=%s\n", pkg,
-					 version, release);
-			if (write_file_atomic(stamp, text, strlen(text)))
-				die(EXIT_INFRA, "cannot write %s: %s", stamp, strerror(errno));
-			free(text);
-			free(release);
-		}
-		remove_tree(tmp);
-		free(tmp);
-		free(unpack);
-		free(version);
-		buf_free(&err);
+	if (lock < 0 || flock(lock, LOCK_EX)) {
+		rc = fail(why, KERNEL_UNAVAILABLE, "cannot lock %s: %s", lockpath,
+			  strerror(errno));
+		goto out;
 	}
-	close(lock);
-
-	text = read_file(stamp, NULL);
-	if (text) {
-		char *v = strstr(text, "version="), *r = strstr(text, "release=");
-
-		if (v)
-			k->pkg_version = strndup(v + 8, strcspn(v + 8, "\n"));
-		if (r)
-			k->release = strndup(r + 8, strcspn(r + 8, "\n"));
-		free(text);
+	if (!is_file(stamp))
+		rc = fetch_debian(k, cache, pkg, tree, stamp, why);
+	if (!rc) {
+		read_stamp(k, stamp);
+		rc = check_cached(k, dir, tree, stamp, why);
 	}
-	k->moddir = xasprintf("%s/lib/modules/%s", tree, k->release);
-	k->image = xasprintf("%s/boot/vmlinuz-%s", tree, k->release);
-	if (!is_file(k->image) || !is_file(xasprintf("%s/modules.dep", k->moddir))) {
-		/* A damaged cache entry: drop it so the next run refetches. */
-		unlink(stamp);
-		die(EXIT_INFRA, "cannot use cached kernel %s: %s is incomplete "
-		    "(removed; run again to refetch)", k->spec, dir);
-	}
+out:
+	if (lock >= 0)
+		close(lock);
 	free(dir);
 	free(tree);
 	free(stamp);
 	free(pkg);
 	free(lockpath);
+	return rc;
 }
 
 /* An x86 boot image carries "HdrS" at 0x202 (the boot protocol header). */
@@ -273,61 +357,76 @@ static bool has_boot_header(const char *path)
 	return ok;
 }
 
-static void prepare_file(struct kernel *k)
+/* A modules directory given as a tree: find lib/modules/RELEASE in it. */
+static int find_given_moddir(struct kernel *k, char **why)
 {
-	if (!is_file(k->image))
-		die(EXIT_USAGE, "cannot use kernel %s: %s: %s", k->spec, k->image,
-		    access(k->image, F_OK) ? strerror(errno) : "not a regular file");
-	if (!has_boot_header(k->image))
-		die(EXIT_USAGE, "cannot use kernel %s: %s is not a bootable x86 kernel "
-		    "image (no boot protocol header)", k->spec, k->image);
-	if (k->moddir) {
-		char *dep = xasprintf("%s/modules.dep", k->moddir);
+	char *release = NULL, *md = find_moddir(k->moddir, &release), *dep;
+	bool indexed;
 
-		if (!is_dir(k->moddir))
-			die(EXIT_USAGE, "cannot use kernel %s: modules directory %s "
-			    "does not exist", k->spec, k->moddir);
-		if (!is_file(dep)) {
-			char *release = NULL, *md = find_moddir(k->moddir, &release);
-
-			if (!md)
-				die(EXIT_USAGE, "cannot use kernel %s: %s has neither "
-				    "modules.dep nor lib/modules/RELEASE", k->spec, k->moddir);
-			free(k->moddir);
-			k->moddir = md;
-			free(k->release);
-			k->release = release;
-			free(dep);
-			dep = xasprintf("%s/modules.dep", md);
-			if (!is_file(dep))
-				die(EXIT_USAGE, "cannot use kernel %s: no modules.dep in %s "
-				    "(run depmod -b)", k->spec, md);
-		} else {
-			const char *base = strrchr(k->moddir, '/');
-
-			free(k->release);
-			k->release = xstrdup(base ? base + 1 : k->moddir);
-		}
-		free(dep);
-	}
+	if (!md)
+		return fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s has neither "
+			    "modules.dep nor lib/modules/RELEASE", k->spec, k->moddir);
+	free(k->moddir);
+	k->moddir = md;
+	free(k->release);
+	k->release = release;
+	dep = xasprintf("%s/modules.dep", md);
+	indexed = is_file(dep);
+	free(dep);
+	return indexed ? KERNEL_OK : fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: no "
+					  "modules.dep in %s (run depmod -b)", k->spec, md);
 }
 
-void kernel_prepare(struct kernel *k, const char *cache)
+static int prepare_file(struct kernel *k, char **why)
 {
+	char *dep;
+	bool indexed;
+	const char *base;
+
+	if (!is_file(k->image))
+		return fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s: %s", k->spec,
+			    k->image, access(k->image, F_OK) ? strerror(errno) :
+			    "not a regular file");
+	if (!has_boot_header(k->image))
+		return fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s is not a bootable "
+			    "x86 kernel image (no boot protocol header)", k->spec, k->image);
+	if (!k->moddir)
+		return KERNEL_OK;
+	if (!is_dir(k->moddir))
+		return fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: modules directory %s "
+			    "does not exist", k->spec, k->moddir);
+	dep = xasprintf("%s/modules.dep", k->moddir);
+	indexed = is_file(dep);
+	free(dep);
+	if (!indexed)
+		return find_given_moddir(k, why);
+	base = strrchr(k->moddir, '/');
+	free(k->release);
+	k->release = xstrdup(base ? base + 1 : k->moddir);
+	return KERNEL_OK;
+}
+
+int kernel_prepare(struct kernel *k, const char *cache, char **why)
+{
+	int rc = KERNEL_OK;
+
+	*why = NULL;
 	switch (k->kind) {
 	case KERNEL_HOST:
-		return;
+		return KERNEL_OK;
 	case KERNEL_DEBIAN:
-		prepare_debian(k, cache);
+		rc = prepare_debian(k, cache, why);
 		break;
 	case KERNEL_FILE:
-		prepare_file(k);
+		rc = prepare_file(k, why);
 		break;
 	case KERNEL_BUILD:
-		die(EXIT_USAGE, "bad kernel spec '%s': build: is not supported yet", k->spec);
+		return fail(why, KERNEL_BAD_INPUT, "bad kernel spec '%s': build: is not "
+			    "supported yet", k->spec);
 	}
-	if (sha256_file(k->image, k->sha256))
-		die(EXIT_INFRA, "cannot hash %s", k->image);
+	if (!rc && sha256_file(k->image, k->sha256))
+		rc = fail(why, KERNEL_UNAVAILABLE, "cannot hash %s", k->image);
+	return rc;
 }
 
 static int by_version(const void *a, const void *b)

@@ -20,11 +20,19 @@ struct kernel {
 
 /* Syntax only: returns -1 with a reason in *err on a bad spec. */
 int kernel_parse(const char *spec, struct kernel *k, char **err);
+/* Why a kernel could not be made bootable. */
+enum kernel_error {
+	KERNEL_OK = 0,
+	KERNEL_BAD_INPUT,	/* the user's spec or files: exit 2 */
+	KERNEL_UNAVAILABLE,	/* the archive, the cache, the disk: exit 3 */
+};
+
 /*
  * Make the kernel bootable: fetch and unpack a Debian package into the
- * cache, or check a local image.  Exits 2 on bad input, 3 on infrastructure.
+ * cache, or check a local image.  Returns KERNEL_OK, or a kernel_error
+ * with a one-line reason in *why (malloc'd).
  */
-void kernel_prepare(struct kernel *k, const char *cache);
+int kernel_prepare(struct kernel *k, const char *cache, char **why);
 
 /* Debian kernel image names apt knows (linux-image-NAME), version-sorted. */
 struct apt_kernel { char *name, *version; };

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "qemu.h"
+#include "spawn.h"
 #include "util.h"
 #include "wire.h"
 
@@ -64,29 +65,16 @@ void qemu_argv_free(char **argv)
 pid_t vm_start(const struct vm_opts *o)
 {
 	char **argv = qemu_argv(o);
-	pid_t pid = fork();
+	/* QEMU's own complaints (bad kernel image...) go to the console log. */
+	int log = open(o->console, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	struct spawn_opts so = {
+		.new_group = true, .pdeathsig = SIGKILL,
+		.in = SPAWN_NULL, .out = SPAWN_NULL, .err = log >= 0 ? log : SPAWN_NULL,
+	};
+	pid_t pid = spawn(o->qemu, argv, &so);
 
-	if (pid < 0) {
-		int err = errno;
-
-		qemu_argv_free(argv);
-		return -err;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		int log = open(o->console, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(127);
-		dup2(null, 0);
-		dup2(null, 1);
-		/* QEMU's own complaints (bad kernel image...) go to the console log. */
-		dup2(log >= 0 ? log : null, 2);
-		execv(o->qemu, argv);
-		_exit(127);
-	}
+	if (log >= 0)
+		close(log);
 	qemu_argv_free(argv);
 	return pid;
 }

@@ -12,8 +12,9 @@
 #include "initramfs.h"
 #include "kernel.h"
 #include "ktap.h"
+#include "classify.h"
 #include "run.h"
-#include "util.h"
+#include "cli.h"
 #include "check.h"
 
 

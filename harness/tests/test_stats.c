@@ -12,7 +12,7 @@
 
 #include "json.h"
 #include "stats.h"
-#include "util.h"
+#include "cli.h"
 #include "check.h"
 
 

@@ -13,34 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "spawn.h"
 #include "util.h"
 
-const char *progname = "krepro";
 
-static void vmessage(const char *fmt, va_list ap)
+/* Out of memory: nothing sensible is left to do, and no caller can help. */
+static void __attribute__((noreturn)) oom(size_t n)
 {
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage(fmt, ap);
-	va_end(ap);
-	exit(code);
-}
-
-void warnx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage(fmt, ap);
-	va_end(ap);
+	fprintf(stderr, "krepro: cannot allocate %zu bytes: out of memory\n", n);
+	abort();
 }
 
 void *xmalloc(size_t n)
@@ -48,7 +29,7 @@ void *xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		die(EXIT_INFRA, "cannot allocate %zu bytes: out of memory", n);
+		oom(n);
 	return p;
 }
 
@@ -57,7 +38,7 @@ void *xcalloc(size_t n, size_t m)
 	void *p = calloc(n ? n : 1, m ? m : 1);
 
 	if (!p)
-		die(EXIT_INFRA, "cannot allocate memory: out of memory");
+		oom(0);
 	return p;
 }
 
@@ -65,7 +46,7 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		die(EXIT_INFRA, "cannot allocate %zu bytes: out of memory", n);
+		oom(n);
 	return p;
 }
 
@@ -74,7 +55,7 @@ char *xstrdup(const char *s)
 	char *d = strdup(s ? s : "");
 
 	if (!d)
-		die(EXIT_INFRA, "cannot allocate memory: out of memory");
+		oom(0);
 	return d;
 }
 
@@ -85,7 +66,7 @@ char *xasprintf(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
-		die(EXIT_INFRA, "cannot allocate memory: out of memory");
+		oom(0);
 	va_end(ap);
 	return s;
 }
@@ -116,7 +97,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		die(EXIT_INFRA, "cannot allocate memory: out of memory");
+		oom(0);
 	buf_add(b, s, n);
 	free(s);
 }
@@ -271,77 +252,6 @@ bool is_dir(const char *path)
 	struct stat st;
 
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
-static void drain(int fd, struct buf *b)
-{
-	char chunk[8192];
-	ssize_t n;
-
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (b)
-			buf_add(b, chunk, n);
-}
-
-int run_cmd(char *const argv[], struct buf *out, struct buf *err, bool quiet)
-{
-	return run_cmd_in(NULL, argv, out, err, quiet);
-}
-
-int run_cmd_in(const char *cwd, char *const argv[], struct buf *out, struct buf *err,
-	       bool quiet)
-{
-	int opipe[2] = { -1, -1 }, epipe[2] = { -1, -1 }, status;
-	pid_t pid;
-
-	if (out && pipe2(opipe, O_CLOEXEC))
-		return -errno;
-	if (err && pipe2(epipe, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		if (out)
-			dup2(opipe[1], 1);
-		else if (quiet)
-			dup2(null, 1);
-		if (err)
-			dup2(epipe[1], 2);
-		else if (quiet)
-			dup2(null, 2);
-		/* Only the child moves: krepro's own directory never changes. */
-		if (cwd && chdir(cwd))
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (out)
-		close(opipe[1]);
-	if (err)
-		close(epipe[1]);
-	/* Small outputs only: read stdout fully, then stderr. */
-	if (out) {
-		drain(opipe[0], out);
-		close(opipe[0]);
-		if (!out->data)
-			buf_add(out, "", 0);
-	}
-	if (err) {
-		drain(epipe[0], err);
-		close(epipe[0]);
-		if (!err->data)
-			buf_add(err, "", 0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
 }
 
 char *which(const char *name)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#ifndef KREPRO_UTIL_H
-#define KREPRO_UTIL_H
+#ifndef KREPRO_LIB_UTIL_H
+#define KREPRO_LIB_UTIL_H
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -8,19 +8,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Exit codes, everywhere (see README). */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAILED = 1,
-	EXIT_USAGE = 2,
-	EXIT_INFRA = 3,
-};
-
-extern const char *progname;
-
-/* Print "krepro: ..." on stderr and exit with code. */
-void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The bottom layer: memory, buffers, files, hashes.  Functions here return
+ * errors (-errno, NULL with errno) and never exit or change directory; the
+ * x* allocators abort on out-of-memory, which nobody can handle.
+ */
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
@@ -48,15 +40,6 @@ int remove_tree(const char *path);
 bool is_file(const char *path);
 bool is_dir(const char *path);
 
-/*
- * Run argv, wait for it; stdout captured into *out when out != NULL,
- * stderr into *err when err != NULL (else inherited or /dev/null when quiet).
- * Returns the exit status (0..255), 128+signal, or -errno if it could not run.
- */
-int run_cmd(char *const argv[], struct buf *out, struct buf *err, bool quiet);
-/* The same with the child in directory cwd (NULL: krepro's own). */
-int run_cmd_in(const char *cwd, char *const argv[], struct buf *out, struct buf *err,
-	       bool quiet);
 /*
  * A path the user gave, made absolute against the directory krepro was
  * started in (nothing in krepro changes directory; this pins it anyway).

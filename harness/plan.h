@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The plan: kernels x cases x the user's selection into the pairs a run
+ * executes, and a shard's share of them.  Nothing runs here.
+ */
+#ifndef KREPRO_PLAN_H
+#define KREPRO_PLAN_H
+
+#include "cases.h"
+#include "run.h"
+
+/* One -c argument: a case, or one subtest of it. */
+struct selection {
+	char *kase;
+	char *sub;	/* NULL: the whole case */
+};
+
+/* Every selected case and subtest is declared; -1 with *why if not. */
+int plan_check_selection(struct case_set *set, const struct selection *sel, int nsel,
+			 char **why);
+/*
+ * Every selected case's reproducer is built under root; -1 with *why
+ * naming the first that is not.
+ */
+int plan_check_built(const char *root, struct case_set *set, const struct selection *sel,
+		     int nsel, char **why);
+/*
+ * The pairs, kernel-major and cases in name order: the default cases
+ * when nsel is 0, else the selected ones.  A selected mitigation brings
+ * its guard along.
+ */
+void plan_pairs(struct run_opts *o, struct case_set *set, const struct selection *sel,
+		int nsel);
+/* Keep shard i of n: pair j goes to shard j mod n + 1 (deterministic). */
+void plan_shard(struct run_opts *o, int i, int n);
+
+#endif
