@@ -63,7 +63,7 @@ negative_run() {
 	grep -q "check_window.*relies on: step 5 (A unlink): expected -2, got 0" "$ktap"
 }
 
-@test "loop_image: without immutable flag, read-only bind or dropped capability the mitigations fail" {
+@test "loop_image: without immutable flag, read-only bind, dropped capability or read-only loop device every mitigation, the regression and the control fail" {
 	requires root
 	negative_run loop_image
 }
