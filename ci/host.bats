@@ -50,22 +50,22 @@ load helpers
 	assert_host_clean
 }
 
-@test "tmpfiles_age deletes the old tree only on ext4 without birth time, and both mitigations hold" {
+@test "tmpfiles_age: today's default age-by deletes the fresh tree only on ext4 without birth time" {
 	requires root
 	kr run -k host -c tmpfiles_age -o "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 0 ]
 	rj="$BATS_TEST_TMPDIR/out/run.json"
-	[ "$(json_get "$rj" 'sorted(s["name"] for s in d["results"][0]["subtests"] if s["name"].endswith("clean_deletes_old_tree") and s["outcome"] == "pass")')" = "['ext4_128.clean_deletes_old_tree']" ]
+	[ "$(json_get "$rj" 'sorted(s["name"] for s in d["results"][0]["subtests"] if "default_age_by" in s["name"] and s["kind"] == "hazard" and s["outcome"] == "pass")')" = "['ext4_128.default_age_by_deletes_fresh_tree']" ]
 	[ "$(json_get "$rj" 'sorted(set(s["outcome"] for s in d["results"][0]["subtests"] if s["kind"] in ("mitigation", "regression")))')" = "['pass']" ]
 	assert_host_clean
 }
 
 @test "a subtest of a variant fixture can be picked as CASE/VARIANT.TEST" {
 	requires root
-	kr run -k host -c tmpfiles_age/ext4_128.clean_deletes_old_tree -o "$BATS_TEST_TMPDIR/out"
+	kr run -k host -c tmpfiles_age/ext4_128.default_age_by_deletes_fresh_tree -o "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 0 ]
 	rj="$BATS_TEST_TMPDIR/out/run.json"
-	[ "$(json_get "$rj" '[(s["name"], s["outcome"]) for s in d["results"][0]["subtests"]]')" = "[('ext4_128.clean_deletes_old_tree', 'pass')]" ]
+	[ "$(json_get "$rj" '[(s["name"], s["outcome"]) for s in d["results"][0]["subtests"]]')" = "[('ext4_128.default_age_by_deletes_fresh_tree', 'pass')]" ]
 	assert_host_clean
 }
 
