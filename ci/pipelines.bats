@@ -1,35 +1,70 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-only
-# The example CI pipelines in ci/examples: every shard of the kernel matrix
-# is run exactly once, with the same kernels and cases, and the merge job
-# compares every shard's run directory.
+# The CI scripts and the example pipelines that call them.
 #
-# The YAML is read with python3's yaml module and the jobs' own shell is
-# run: each shard job once per matrix entry, then the merge job on the
-# shards' artifacts, with make, apt-get and build/krepro replaced by stubs
-# that record their arguments.  What a shard passes to --shard and which
-# directories the merge job compares are therefore what the real pipeline
-# would do, however its script is written.
+# ci/shard.sh and ci/merge.sh run with the real build/krepro: shards of a
+# host-mode matrix, merges of those shards or of crafted run directories.
+# The example pipelines in ci/examples are read with python3's yaml
+# module.  Every job must be set-up, one call of its ci/ script and
+# artifact handling, so what a job does is its call: the tests check the
+# arguments each call gets, expanded by bash in the job's environment,
+# and where the artifacts take each shard's directory.  The shards the
+# pipelines name are then run with ci/shard.sh on the host and merged.
+
+bats_require_minimum_version 1.5.0
 
 load helpers
 
 GITLAB="$ROOT/ci/examples/gitlab-ci.yml"
 GITHUB="$ROOT/ci/examples/github-actions.yml"
 
-# simulate gitlab|github FILE DIR: run the pipeline in DIR/sim and write
-# one verdict file per check in DIR: "ok", or what is wrong.  DIR/specs
-# lists the --shard value of every shard job, one a line.
-simulate() {
+# Run ci/NAME.sh; like kr, keep status, stdout and stderr, and log them.
+ci() {
+	local name=$1
+	shift
+	run --separate-stderr "$ROOT/ci/$name.sh" "$@"
+	{
+		echo "# command: ci/$name.sh $*"
+		echo "# status:  $status"
+		printf '# stdout:\n%s\n# stderr:\n%s\n' "$output" "$stderr"
+	} >&2
+}
+
+first_err() {
+	printf '%s\n' "$stderr" | head -n 1
+}
+
+# pipeline gitlab|github FILE DIR: read the pipeline; write what its jobs
+# would do to DIR, one fact a file:
+#   valid, thin   "ok" or what is wrong
+#   error         why the facts below are missing, when they are
+#   kernels, cases  the pipeline's KERNELS and CASES
+#   shard-args    per matrix entry, the arguments its shard job gives
+#                 ci/shard.sh, tab-separated
+#   needs         "shard" when the merge job needs the shard job
+#   landed        per matrix entry, where the artifacts put the shard's
+#                 directory in the merge job ("-": nowhere)
+#   merge-dirs    the directories the merge job gives ci/merge.sh, its
+#                 pattern matched against the landed directories
+#   kept          which of ci/merge.sh's reports the merge job keeps
+#   junit         the report GitLab shows as JUnit (GitLab only)
+# Nothing of a job runs but bash expanding its call's words.
+pipeline() {
 	python3 - "$1" "$2" "$3" <<'PY'
-import fnmatch, glob, itertools, os, re, shutil, subprocess, sys
+import fnmatch, itertools, os, re, shutil, subprocess, sys
 try:
     import yaml
 except ImportError:
     sys.exit("pipelines.bats: python3 has no yaml module (Debian: python3-yaml; run make setup)")
 
 kind, path, out = sys.argv[1:4]
-work = os.path.join(out, "sim")
-CHECKS = ("valid", "shards", "same-args", "merge", "reports")
+SCRIPT = {"shard": "ci/shard.sh", "merge": "ci/merge.sh", "gate": "ci/gate.sh"}
+# Installing make, then make setup: no second command hides behind them.
+SETUP = re.compile(r"(DEBIAN_FRONTEND=\S+ )?apt-get [-\w .=+]*( >/dev/null)?|make setup( [\w/.-]+)*")
+# One command and nothing after it, so that its status is the job's.
+CALL = re.compile(r"(ci/[a-z]+\.sh)( [^;&|<>`\n]*)?")
+ACTIONS = ("actions/checkout@", "actions/upload-artifact@", "actions/download-artifact@")
+REPORTS = ("report.md", "report.xml", "report.html")
 
 class Failed(Exception):
     pass
@@ -37,444 +72,542 @@ class Failed(Exception):
 def fail(msg):
     raise Failed("%s: %s" % (os.path.basename(path), msg))
 
-def verdict(check, text):
-    with open(os.path.join(out, check), "w") as f:
-        f.write(text + "\n")
-
-def give_up(msg, checks=CHECKS):
-    """Nothing further can be checked: every remaining check fails with msg."""
-    for c in checks:
-        verdict(c, msg)
-    sys.exit(0)
+def fact(name, text):
+    with open(os.path.join(out, name), "w") as f:
+        f.write(text + "\n" if text else "")
 
 shutil.rmtree(out, ignore_errors=True)
-os.makedirs(work)
+os.makedirs(out)
 try:
     with open(path) as f:
         doc = yaml.safe_load(f)
     if not isinstance(doc, dict):
         fail("not a YAML mapping")
 except Failed as e:
-    give_up(str(e))
+    fact("valid", str(e)); fact("error", str(e)); sys.exit(0)
 except (yaml.YAMLError, OSError) as e:
-    give_up("%s: %s" % (os.path.basename(path), e))
-verdict("valid", "ok")
-
-# ---- running a job's shell with stubs ----
-
-# build/krepro: records its arguments; run writes a run.json naming them,
-# compare prints the format it was asked for.  Shell, not Python: it runs
-# many times and must start fast.
-KREPRO_STUB = r'''#!/bin/sh
-{ printf 'CALL %s\n' "$SIM_JOB"; for a; do printf 'ARG %s\n' "$a"; done; } >>"$KREPRO_CALLS"
-opt() {
-	want=$1; shift; prev=; val=
-	for a; do
-		[ "$prev" = "$want" ] && val=$a
-		case "$a" in "$want"=*) val=${a#*=} ;; esac
-		prev=$a
-	done
-	printf '%s' "$val"
-}
-case "$1" in
-run)
-	out=$(opt -o "$@"); [ -n "$out" ] || out=$(opt --output "$@")
-	mkdir -p "$out" || exit 2
-	[ ! -e "$out/run.json" ] || { echo "stub: $out already holds a run" >&2; exit 2; }
-	for a; do printf 'ARG %s\n' "$a"; done >"$out/run.json" ;;
-compare)
-	fmt=$(opt --format "$@")
-	echo "stub compare format=${fmt:-text}" ;;
-esac
-'''
-
-stubs = os.path.join(work, "stubs")
-os.makedirs(stubs, exist_ok=True)
-for name, text in (("make", "#!/bin/sh\nexit 0\n"), ("apt-get", "#!/bin/sh\nexit 0\n"),
-                   ("sudo", "#!/bin/sh\nexec \"$@\"\n"), ("krepro", KREPRO_STUB)):
-    with open(os.path.join(stubs, name), "w") as f:
-        f.write(text)
-    os.chmod(os.path.join(stubs, name), 0o755)
-calls_file = os.path.join(work, "calls")
-open(calls_file, "w").close()
-
-def new_job_dir(name):
-    d = os.path.join(work, "jobs", name)
-    os.makedirs(os.path.join(d, "build"))
-    shutil.copy(os.path.join(stubs, "krepro"), os.path.join(d, "build", "krepro"))
-    return d
-
-def run_shell(job, d, script, env):
-    e = {"PATH": stubs + ":/usr/local/bin:/usr/bin:/bin", "HOME": d, "LANG": "C.UTF-8",
-         "KREPRO_CALLS": calls_file, "SIM_JOB": job, "CI": "true"}
-    e.update({k: str(v) for k, v in env.items()})
-    p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                       cwd=d, env=e, capture_output=True, text=True)
-    return p.returncode, p.stdout + p.stderr
-
-def read_args(path):
-    with open(path) as f:
-        return [l[4:].rstrip("\n") for l in f if l.startswith("ARG ")]
-
-def calls(job):
-    out, cur = [], None
-    with open(calls_file) as f:
-        for l in f:
-            l = l.rstrip("\n")
-            if l.startswith("CALL "):
-                cur = [] if l[5:] == job else None
-                if cur is not None:
-                    out.append(cur)
-            elif l.startswith("ARG ") and cur is not None:
-                cur.append(l[4:])
-    return out
-
-def copy_into(src, dst):
-    if os.path.isdir(src):
-        shutil.copytree(src, dst, dirs_exist_ok=True)
-    else:
-        os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
-        shutil.copy(src, dst)
-
-def scalar_vars(v):
-    out = {}
-    for k, x in (v or {}).items():
-        out[k] = x.get("value", "") if isinstance(x, dict) else ("" if x is None else x)
-    return out
-
-def matrix_instances(entries):
-    out = []
-    for entry in entries:
-        keys = list(entry)
-        vals = [v if isinstance(v, list) else [v] for v in entry.values()]
-        for combo in itertools.product(*vals):
-            out.append(dict(zip(keys, combo)))
-    return out
+    msg = "%s: %s" % (os.path.basename(path), e)
+    fact("valid", msg); fact("error", msg); sys.exit(0)
+fact("valid", "ok")
 
 def lines(x):
     if x is None:
         return []
     if isinstance(x, str):
-        return [x]
+        return [x.strip()]
     return [y for item in x for y in lines(item)]
 
-# ---- GitLab CI ----
+def scalar_vars(v):
+    return {k: str(x.get("value", "") if isinstance(x, dict) else ("" if x is None else x))
+            for k, x in (v or {}).items()}
 
-def simulate_gitlab():
+def matrix_instances(entries):
+    got = []
+    for entry in entries:
+        vals = [v if isinstance(v, list) else [v] for v in entry.values()]
+        got += [dict(zip(entry, combo)) for combo in itertools.product(*vals)]
+    return got
+
+def expand(text, ctx):
+    """GitHub's ${{ matrix.X }}, ${{ env.X }} and ${{ inputs.X }}."""
+    def one(m):
+        hit = re.fullmatch(r"\s*(matrix|env|inputs)\.([A-Za-z_][A-Za-z0-9_-]*)\s*", m.group(1))
+        if not hit:
+            fail("expression not understood by this test: ${{%s}}" % m.group(1))
+        return str(ctx.get(hit.group(1), {}).get(hit.group(2), ""))
+    return re.sub(r"\$\{\{(.*?)\}\}", one, str(text))
+
+def covers(pattern, f):
+    """Does an artifact path - a file, a directory or a pattern - hold f?"""
+    p = os.path.normpath(pattern)
+    return p == "." or f == p or f.startswith(p + "/") or fnmatch.fnmatch(f, p)
+
+# ---- the jobs: lists of (what, text, step), what "run" or "uses" ----
+
+def read_jobs():
+    got = {}
+    for name in SCRIPT:
+        job = doc.get(name) if kind == "gitlab" else (doc.get("jobs") or {}).get(name)
+        if not isinstance(job, dict):
+            fail("no job '%s'" % name)
+        if kind == "gitlab":
+            before = (doc.get("default") or {}).get("before_script")
+            steps = lines(job["before_script"] if "before_script" in job else before)
+            got[name] = [("run", l, {}) for l in steps + lines(job.get("script"))]
+        else:
+            got[name] = [("run", s["run"].strip(), s) if "run" in s else ("uses", s.get("uses", ""), s)
+                         for s in job.get("steps") or []]
+    return got
+
+def is_call(text):
+    return bool(CALL.fullmatch(text)) and "$(" not in text
+
+def check_thin():
+    wrong = []
+    for name, steps in JOBS.items():
+        calls = []
+        for what, text, _ in steps:
+            if what == "uses":
+                if not text.startswith(ACTIONS):
+                    wrong.append("%s: uses %s" % (name, text))
+            elif all(SETUP.fullmatch(l) for l in text.split("\n")):
+                pass
+            elif is_call(text):
+                calls.append(CALL.fullmatch(text).group(1))
+            else:
+                wrong.append("%s: neither set-up nor one call of a ci/ script: %r" % (name, text))
+        if calls != [SCRIPT[name]]:
+            wrong.append("%s: calls %s, not %s once" % (name, calls or "nothing", SCRIPT[name]))
+    return "\n".join(wrong) or "ok"
+
+try:
+    JOBS = read_jobs()
+    fact("thin", check_thin())
+except Failed as e:
+    fact("thin", str(e)); fact("error", str(e)); sys.exit(0)
+
+# ---- the calls' arguments ----
+
+def the_call(job):
+    call = [(t, s) for what, t, s in JOBS[job] if what == "run" and is_call(t)]
+    if len(call) != 1:
+        fail("job %s has no single call of %s" % (job, SCRIPT[job]))
+    return call[0]
+
+def call_args(job, env, cwd, ctx=None):
+    """The arguments of the job's call, as bash passes them."""
+    text = the_call(job)[0]
+    if ctx is not None:
+        text = expand(text, ctx)
+    e = dict(env, PATH="/usr/bin:/bin", LANG="C.UTF-8")
+    p = subprocess.run(["bash", "--noprofile", "--norc", "-c",
+                        "printf '%s\\0' " + text[len(SCRIPT[job]):]],
+                       cwd=cwd, env=e, capture_output=True, text=True)
+    if p.returncode:
+        fail("job %s: bash cannot expand %r: %s" % (job, text, p.stderr))
+    return p.stdout.split("\0")[:-1]
+
+def gitlab():
     top = scalar_vars(doc.get("variables"))
-    default = doc.get("default") or {}
-    for job in ("shard", "merge"):
-        if not isinstance(doc.get(job), dict):
-            fail("no job '%s'" % job)
     shard, merge = doc["shard"], doc["merge"]
     try:
         insts = matrix_instances(shard["parallel"]["matrix"])
     except (KeyError, TypeError):
         fail("the shard job has no parallel: matrix:")
-
-    def script(job):
-        before = job["before_script"] if "before_script" in job else default.get("before_script")
-        return "\n".join(lines(before) + lines(job.get("script")))
-
-    shards = []
-    for n, inst in enumerate(insts, 1):
-        name = "shard-%d" % n
-        d = new_job_dir(name)
-        env = dict(top, **scalar_vars(shard.get("variables")))
-        env.update(inst)
-        env.update(CI_NODE_INDEX=n, CI_NODE_TOTAL=len(insts), GITLAB_CI="true", CI_PROJECT_DIR=d)
-        rc, log = run_shell(name, d, script(shard), env)
-        shards.append({"job": name, "vars": inst, "dir": d, "status": rc, "log": log})
-
     needs = [x["job"] if isinstance(x, dict) else x for x in (merge.get("needs") or [])]
-    wants_artifacts = all(x.get("artifacts", True) for x in (merge.get("needs") or [])
-                          if isinstance(x, dict) and x.get("job") == "shard")
-    md = new_job_dir("merge")
-    if "shard" in needs and wants_artifacts:
-        for s in shards:
-            for pat in lines((shard.get("artifacts") or {}).get("paths")):
-                for src in glob.glob(os.path.join(s["dir"], pat)):
-                    copy_into(src, os.path.join(md, os.path.relpath(src, s["dir"])))
-    env = dict(top, **scalar_vars(merge.get("variables")), GITLAB_CI="true", CI_PROJECT_DIR=md)
-    rc, log = run_shell("merge", md, script(merge), env)
-    arts = merge.get("artifacts") or {}
-    kept = lines(arts.get("paths"))
-    junit = lines((arts.get("reports") or {}).get("junit"))
-    return shards, {"needs_shard": "shard" in needs, "dir": md, "status": rc, "log": log,
-                    "kept": kept, "junit": junit, "vars": top}
-
-# ---- GitHub Actions ----
-
-def expand(text, ctx):
-    def one(m):
-        expr = m.group(1).strip()
-        hit = re.fullmatch(r"(matrix|env|inputs)\.([A-Za-z_][A-Za-z0-9_-]*)", expr)
-        if not hit:
-            fail("expression not understood by this test: ${{ %s }}" % expr)
-        v = ctx[hit.group(1)].get(hit.group(2), "")
-        return str(v)
-    return re.sub(r"\$\{\{(.*?)\}\}", one, str(text))
-
-def simulate_github():
-    jobs = doc.get("jobs") or {}
-    for job in ("shard", "merge"):
-        if not isinstance(jobs.get(job), dict):
-            fail("no job '%s'" % job)
-    shard, merge = jobs["shard"], jobs["merge"]
-    matrix = dict((shard.get("strategy") or {}).get("matrix") or {})
-    if not matrix:
-        fail("the shard job has no strategy.matrix")
-    for k in ("include", "exclude"):
-        if k in matrix:
-            fail("strategy.matrix.%s is not understood by this test" % k)
-    insts = matrix_instances([matrix])
-    wf_env = doc.get("env") or {}
-    store = os.path.join(work, "artifacts")
-
-    def run_job(name, job, inst):
-        d = new_job_dir(name)
-        ctx = {"matrix": inst, "inputs": {}, "env": {}}
-        env = dict(wf_env)
-        env.update(job.get("env") or {})
-        env = {k: expand(v, dict(ctx, env=env)) for k, v in env.items()}
-        env.update(GITHUB_ACTIONS="true", GITHUB_WORKSPACE=d,
-                   GITHUB_STEP_SUMMARY=os.path.join(d, "summary.md"))
-        ctx["env"] = env
-        rc, log, uploads = 0, "", []
-        for step in job.get("steps") or []:
-            if rc and "always()" not in str(step.get("if", "")):
-                continue
-            senv = dict(env, **{k: expand(v, ctx) for k, v in (step.get("env") or {}).items()})
-            uses, w = step.get("uses", ""), step.get("with") or {}
-            if "run" in step:
-                r, text = run_shell(name, d, expand(step["run"], dict(ctx, env=senv)), senv)
-                log += text
-                rc = rc or r
-            elif uses.startswith("actions/upload-artifact"):
-                art = expand(w.get("name", "artifact"), ctx)
-                found = [p for pat in expand(w.get("path", ""), ctx).split("\n") if pat.strip()
-                         for p in glob.glob(os.path.join(d, pat.strip()))]
-                if not found:
-                    continue
-                if len(found) == 1 and os.path.isdir(found[0]):
-                    base = found[0]
-                else:
-                    base = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p)
-                                               for p in found])
-                for p in found:
-                    copy_into(p, os.path.join(store, art, os.path.relpath(p, base)))
-                uploads.append({"name": art, "files": found})
-            elif uses.startswith("actions/download-artifact"):
-                dest = os.path.join(d, expand(w.get("path", "."), ctx))
-                names = sorted(os.listdir(store)) if os.path.isdir(store) else []
-                if "name" in w:
-                    pick = [n for n in names if n == expand(w["name"], ctx)]
-                    sub = False
-                else:
-                    pick = [n for n in names if fnmatch.fnmatch(n, expand(w.get("pattern", "*"), ctx))]
-                    sub = not w.get("merge-multiple", False)
-                for n in pick:
-                    copy_into(os.path.join(store, n), os.path.join(dest, n) if sub else dest)
-        return d, rc, log, uploads
-
+    carried = "shard" in needs and all(
+        x.get("artifacts", True) for x in merge.get("needs") or []
+        if isinstance(x, dict) and x.get("job") == "shard")
+    paths = lines((shard.get("artifacts") or {}).get("paths"))
     shards = []
-    for n, inst in enumerate(insts, 1):
-        d, rc, log, _ = run_job("shard-%d" % n, shard, inst)
-        shards.append({"job": "shard-%d" % n, "vars": inst, "dir": d, "status": rc, "log": log})
+    for inst in insts:
+        env = dict(top, **scalar_vars(shard.get("variables")), **scalar_vars(inst))
+        args = call_args("shard", env, out)
+        d = os.path.normpath(args[1]) if len(args) > 1 else None
+        # A needed job's artifacts come back where they were.
+        land = d if carried and d and any(covers(p, d) for p in paths) else None
+        shards.append((args, land))
+    arts = merge.get("artifacts") or {}
+    menv = dict(top, **scalar_vars(merge.get("variables")))
+    return (top, needs, shards, lambda cwd: call_args("merge", menv, cwd),
+            lines(arts.get("paths")), lines((arts.get("reports") or {}).get("junit")))
+
+def github():
+    wf = scalar_vars(doc.get("env"))
+    shard, merge = doc["jobs"]["shard"], doc["jobs"]["merge"]
+    matrix = dict((shard.get("strategy") or {}).get("matrix") or {})
+    if not matrix or "include" in matrix or "exclude" in matrix:
+        fail("the shard job has no strategy.matrix this test understands")
     needs = merge.get("needs") or []
     needs = [needs] if isinstance(needs, str) else needs
-    md, rc, log, uploads = run_job("merge", merge, {})
-    kept = [os.path.relpath(f, md) for u in uploads for f in u["files"]]
-    return shards, {"needs_shard": "shard" in needs, "dir": md, "status": rc, "log": log,
-                    "kept": kept, "junit": None, "vars": wf_env}
 
-# ---- what the shards did ----
+    def context(job, name, inst):
+        ctx = {"matrix": inst, "inputs": {}, "env": wf}
+        env = dict(wf, **{k: expand(v, ctx) for k, v in (job.get("env") or {}).items()})
+        ctx["env"] = env
+        env = dict(env, **{k: expand(v, ctx) for k, v in (the_call(name)[1].get("env") or {}).items()})
+        return env, dict(ctx, env=env)
 
-def split_run(argv):
-    """The --shard value, the -o directory and the other arguments of a run."""
-    spec, out, rest, i = None, None, [], 1
-    while i < len(argv):
-        x = argv[i]
-        if x in ("--shard", "-o", "--output") and i + 1 < len(argv):
-            if x == "--shard":
-                spec = argv[i + 1]
-            else:
-                out = argv[i + 1]
+    def uploads(name, ctx):
+        return [(expand(s["with"].get("name", "artifact"), ctx),
+                 [expand(p, ctx).strip() for p in str(s["with"].get("path", "")).split("\n") if p.strip()])
+                for what, t, s in JOBS[name]
+                if what == "uses" and t.startswith("actions/upload-artifact@") and s.get("with")]
+
+    downloads = [s.get("with") or {} for what, t, s in JOBS["merge"]
+                 if what == "uses" and t.startswith("actions/download-artifact@")]
+    shards = []
+    for inst in matrix_instances([matrix]):
+        env, ctx = context(shard, "shard", inst)
+        args = call_args("shard", env, out, ctx)
+        d = os.path.normpath(args[1]) if len(args) > 1 else None
+        land = None
+        for art, paths in uploads("shard", ctx):
+            # One path: the artifact holds what is below it.
+            if len(paths) != 1 or not d or not covers(paths[0], d):
+                continue
+            below = os.path.relpath(d, os.path.normpath(paths[0]))
+            for w in downloads:
+                if w.get("name", art) != art or not fnmatch.fnmatch(art, w.get("pattern", "*")):
+                    continue
+                dest = os.path.normpath(w.get("path", "."))
+                if "name" not in w and not w.get("merge-multiple", False):
+                    dest = os.path.join(dest, art)
+                land = os.path.normpath(os.path.join(dest, below))
+        shards.append((args, land if "shard" in needs else None))
+    menv, mctx = context(merge, "merge", {})
+    kept = [p for _, paths in uploads("merge", mctx) for p in paths]
+    return wf, needs, shards, lambda cwd: call_args("merge", menv, cwd, mctx), kept, None
+
+def merge_options(args):
+    """ci/merge.sh's -o DIR (default .) and its shard directories."""
+    outdir, dirs, i = ".", [], 0
+    while i < len(args):
+        if args[i] in ("-o", "--baseline"):
+            outdir = args[i + 1] if args[i] == "-o" and i + 1 < len(args) else outdir
             i += 2
             continue
-        if x.startswith("--shard="):
-            spec = x.split("=", 1)[1]
-        elif x.startswith("--output="):
-            out = x.split("=", 1)[1]
-        else:
-            rest.append(x)
+        if not args[i].startswith("-"):
+            dirs.append(os.path.normpath(args[i]))
         i += 1
-    return spec, out, rest
-
-def check_runs():
-    for s in shards:
-        runs = [a for a in calls(s["job"]) if a[:1] == ["run"]]
-        if s["status"]:
-            fail("shard job %s failed (exit %d):\n%s" % (s["vars"], s["status"], s["log"]))
-        if len(runs) != 1:
-            fail("shard job %s calls krepro run %d times, not once" % (s["vars"], len(runs)))
-        s["spec"], s["out"], s["rest"] = split_run(runs[0])
-        if s["spec"] is None:
-            fail("shard job %s runs krepro run without --shard" % s["vars"])
+    return os.path.normpath(outdir), dirs
 
 try:
-    shards, merge = simulate_gitlab() if kind == "gitlab" else simulate_github()
-    check_runs()
+    top, needs, shards, merge_args, kept_paths, junit = gitlab() if kind == "gitlab" else github()
+    fact("kernels", top.get("KERNELS", ""))
+    fact("cases", top.get("CASES", ""))
+    fact("shard-args", "\n".join("\t".join(a) for a, _ in shards))
+    fact("needs", "shard" if "shard" in needs else " ".join(map(str, needs)))
+    fact("landed", "\n".join(land or "-" for _, land in shards))
+    # The merge job's directory, with what the artifacts brought, for the
+    # call's pattern to match.
+    mdir = os.path.join(out, "merge-job")
+    os.makedirs(mdir)
+    for _, land in shards:
+        if land:
+            os.makedirs(os.path.join(mdir, land), exist_ok=True)
+    outdir, dirs = merge_options(merge_args(mdir))
+    fact("merge-dirs", "\n".join(dirs))
+    reports = {os.path.normpath(os.path.join(outdir, r)): r for r in REPORTS}
+    fact("kept", "\n".join(r for f, r in reports.items() if any(covers(p, f) for p in kept_paths)))
+    if junit is not None:
+        fact("junit", "\n".join(reports.get(os.path.normpath(j), j) for j in junit))
 except Failed as e:
-    give_up(str(e), CHECKS[1:])
-specs = [s["spec"] for s in shards]
-with open(os.path.join(out, "specs"), "w") as f:
-    f.write("".join(sp + "\n" for sp in specs))
-
-def check_shards():
-    parsed = []
-    for sp in specs:
-        m = re.fullmatch(r"([0-9]+)/([0-9]+)", sp)
-        if not m:
-            fail("--shard %r is not I/N" % sp)
-        parsed.append((int(m.group(1)), int(m.group(2))))
-    totals = sorted(set(n for _, n in parsed))
-    if len(totals) != 1:
-        fail("the shards disagree on N: %s" % specs)
-    total = totals[0]
-    got = sorted(i for i, _ in parsed)
-    if got != list(range(1, total + 1)):
-        missing = sorted(set(range(1, total + 1)) - set(got))
-        dup = sorted(set(i for i in got if got.count(i) > 1))
-        fail("the shards run %s: not each of 1..%d once (missing %s, twice %s)"
-             % (specs, total, missing, dup))
-    declared = merge["vars"].get("SHARDS")
-    if declared is not None and str(declared) != str(total):
-        fail("SHARDS is %s but the shards run 1..%d" % (declared, total))
-
-def check_same_args():
-    first = shards[0]["rest"]
-    for s in shards:
-        if s["rest"] != first:
-            fail("shards %s and %s run different kernels or cases: %s vs %s"
-                 % (shards[0]["vars"], s["vars"], first, s["rest"]))
-    kernels = str(merge["vars"].get("KERNELS", "")).split()
-    given = [first[i + 1] for i, x in enumerate(first[:-1]) if x in ("-k", "--kernel")]
-    if not kernels or given != kernels:
-        fail("the shards run kernels %s, KERNELS lists %s" % (given, kernels))
-    outs = [s["out"] for s in shards]
-    if None in outs or len(set(outs)) != len(outs):
-        fail("the shards do not each write their own directory: -o %s" % outs)
-
-# ---- what the merge job did ----
-
-def check_merge():
-    if not merge["needs_shard"]:
-        fail("the merge job does not need the shard job")
-    if merge["status"]:
-        fail("the merge job failed (exit %d) on the shards' results:\n%s"
-             % (merge["status"], merge["log"]))
-    compares = [a for a in calls("merge") if a[:1] == ["compare"]]
-    if not compares:
-        fail("the merge job never calls krepro compare")
-    formats = set()
-    for argv in compares:
-        dirs, fmt, i = [], "text", 1
-        while i < len(argv):
-            if argv[i] in ("--format", "--baseline"):
-                fmt = argv[i + 1] if argv[i] == "--format" else fmt
-                i += 2
-                continue
-            if argv[i].startswith("--format="):
-                fmt = argv[i].split("=", 1)[1]
-            elif not argv[i].startswith("-"):
-                dirs.append(argv[i])
-            i += 1
-        formats.add(fmt)
-        got = []
-        for d in dirs:
-            rj = os.path.join(merge["dir"], d, "run.json")
-            if not os.path.isfile(rj):
-                fail("compare %s: %s holds no shard's run.json" % (fmt, d))
-            got.append(split_run(read_args(rj))[0])
-        if sorted(got) != sorted(specs):
-            fail("compare --format %s merges shards %s, the pipeline runs %s"
-                 % (fmt, sorted(got), sorted(specs)))
-    want = {"text", "md", "junit", "html"}
-    if not want <= formats:
-        fail("the merge job prints formats %s, not all of %s" % (sorted(formats), sorted(want)))
-
-def check_reports():
-    def kept_format(fmt, candidates):
-        for p in candidates:
-            f = os.path.join(merge["dir"], p)
-            if os.path.isfile(f) and open(f).read().strip() == "stub compare format=" + fmt:
-                return True
-        return False
-    if merge["junit"] is not None and not kept_format("junit", merge["junit"]):
-        fail("artifacts:reports:junit %s is not compare's JUnit output" % merge["junit"])
-    for fmt in ("junit", "html"):
-        if not kept_format(fmt, merge["kept"]):
-            fail("the merge job keeps no %s report as an artifact (keeps %s)" % (fmt, merge["kept"]))
-
-for name, fn in (("shards", check_shards), ("same-args", check_same_args),
-                 ("merge", check_merge), ("reports", check_reports)):
-    try:
-        fn()
-        verdict(name, "ok")
-    except Failed as e:
-        verdict(name, str(e))
+    fact("error", str(e))
 PY
 }
 
 setup_file() {
-	simulate gitlab "$GITLAB" "$BATS_FILE_TMPDIR/gitlab"
-	simulate github "$GITHUB" "$BATS_FILE_TMPDIR/github"
+	pipeline gitlab "$GITLAB" "$BATS_FILE_TMPDIR/gitlab"
+	pipeline github "$GITHUB" "$BATS_FILE_TMPDIR/github"
 }
 
-# verdict gitlab|github CHECK: succeed when the simulation found CHECK
-# holds, else print what is wrong.
-verdict() {
-	local f="$BATS_FILE_TMPDIR/$1/$2"
-	[ -f "$f" ] || { echo "no verdict for $1 $2: the simulation did not finish" >&2; return 1; }
-	[ "$(cat "$f")" = ok ] || { cat "$f" >&2; return 1; }
+# fact gitlab|github NAME: print what was seen, or fail saying why it
+# could not be.
+fact() {
+	local d="$BATS_FILE_TMPDIR/$1"
+	if [ -f "$d/error" ] && [ "$2" != valid ] && [ "$2" != thin ]; then
+		cat "$d/error" >&2
+		return 1
+	fi
+	[ -f "$d/$2" ] || { echo "$1: no fact $2" >&2; return 1; }
+	cat "$d/$2"
 }
+
+# assert_fact_ok gitlab|github NAME: the fact is "ok", else show it.
+assert_fact_ok() {
+	local got
+	got=$(fact "$1" "$2") || return 1
+	[ "$got" = ok ] || { echo "$got" >&2; return 1; }
+}
+
+# shard_column gitlab|github FIELDS: those fields of every shard's arguments.
+shard_column() {
+	fact "$1" shard-args | cut -f "$2"
+}
+
+# assert_shards_cover gitlab|github: the shard jobs run 1/N..N/N once each.
+assert_shards_cover() {
+	local specs n want
+	specs=$(shard_column "$1" 1 | sort -t/ -k1,1n) || return 1
+	n=${specs##*/}
+	want=$(seq 1 "$n" | sed "s|\$|/$n|")
+	[ "$n" -gt 1 ] && [ "$specs" = "$want" ] ||
+		{ printf 'the shards run:\n%s\nnot each of 1..%s once\n' "$specs" "$n" >&2; return 1; }
+}
+
+# assert_same_args gitlab|github: every shard passes the pipeline's KERNELS
+# and CASES, and nothing else, each into a directory of its own.
+assert_same_args() {
+	local kernels rest want dirs
+	kernels=$(fact "$1" kernels) || return 1
+	[ -n "$kernels" ] || { echo "$1: KERNELS is empty" >&2; return 1; }
+	want=$(printf '%s\t%s' "$kernels" "$(fact "$1" cases)")
+	rest=$(shard_column "$1" 3- | sort -u)
+	[ "$rest" = "$want" ] ||
+		{ printf 'the shards pass:\n%s\nnot each: %s\n' "$rest" "$want" >&2; return 1; }
+	dirs=$(shard_column "$1" 2)
+	[ -n "$dirs" ] && [ "$(printf '%s\n' "$dirs" | sort -u | wc -l)" -eq "$(printf '%s\n' "$dirs" | wc -l)" ] ||
+		{ printf 'the shards share a directory:\n%s\n' "$dirs" >&2; return 1; }
+}
+
+# assert_merge gitlab|github: the merge job needs the shards, gets each
+# shard's directory through the artifacts and gives ci/merge.sh exactly
+# those.
+assert_merge() {
+	local landed merged
+	[ "$(fact "$1" needs)" = shard ] || { echo "$1: the merge job does not need the shard job" >&2; return 1; }
+	landed=$(fact "$1" landed | sort)
+	! printf '%s\n' "$landed" | grep -qx -- - ||
+		{ printf '%s: a shard directory does not reach the merge job:\n%s\n' "$1" "$landed" >&2; return 1; }
+	merged=$(fact "$1" merge-dirs | sort)
+	[ "$merged" = "$landed" ] ||
+		{ printf 'ci/merge.sh merges:\n%s\nthe shards land in:\n%s\n' "$merged" "$landed" >&2; return 1; }
+}
+
+# assert_keeps gitlab|github REPORT...: the merge job keeps those reports
+# of ci/merge.sh.
+assert_keeps() {
+	local kind=$1 r
+	shift
+	for r; do
+		fact "$kind" kept | grep -qxF "$r" ||
+			{ echo "$kind: the merge job keeps no $r; keeps: $(fact "$kind" kept)" >&2; return 1; }
+	done
+}
+
+# ---- ci/shard.sh ----
+
+@test "shard.sh without I/N, DIR and KERNELS prints its usage line and exits 2" {
+	ci shard 1/2 "$BATS_TEST_TMPDIR/x"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "usage: ci/shard.sh I/N DIR KERNELS [CASES [krepro run options...]]" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
+}
+
+@test "shard.sh refuses an empty kernel list: shards on two machines could default to different kernels" {
+	ci shard 1/2 "$BATS_TEST_TMPDIR/x" " " ovl_whiteout
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "ci/shard.sh: KERNELS is empty: every shard must name the same kernels" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
+}
+
+@test "shard.sh runs its share into DIR, and its shards together run each pair once" {
+	requires root
+	T="$BATS_TEST_TMPDIR"
+	local n
+	for n in 1 2 3; do
+		ci shard "$n/3" "$T/shard-$n" host "ovl_whiteout chroot_propagation selftest_faults"
+		[ "$status" -eq 0 ]
+		[ "$(json_get "$T/shard-$n/run.json" 'd["shard"]')" = "{'index': $n, 'count': 3}" ]
+		# The lists become krepro's -k and -c, in order.
+		[ "$(json_get "$T/shard-$n/run.json" '" ".join(d["command"])')" = \
+			"run -k host -c ovl_whiteout -c chroot_propagation -c selftest_faults --shard $n/3 -o $T/shard-$n" ]
+	done
+	[ "$(cat "$T"/shard-*/run.json | python3 -c 'import json,sys; print(sorted(r["case"] for l in sys.stdin for r in json.loads(l)["results"]))')" = \
+		"['chroot_propagation', 'ovl_whiteout', 'selftest_faults']" ]
+	assert_host_clean
+}
+
+@test "shard.sh passes krepro run options on after the cases" {
+	requires root
+	ci shard 1/1 "$BATS_TEST_TMPDIR/s" host ovl_whiteout -n 2
+	[ "$status" -eq 0 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/s/run.json" '" ".join(d["command"])')" = \
+		"run -k host -c ovl_whiteout -n 2 --shard 1/1 -o $BATS_TEST_TMPDIR/s" ]
+}
+
+@test "shard.sh leaves a failed case to the merge: exit 0, run.json written, krepro's status said" {
+	requires root
+	# --negative removes the protections: the mitigations fail, krepro exits 1.
+	ci shard 1/1 "$BATS_TEST_TMPDIR/s" host chroot_propagation --negative
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = \
+		"ci/shard.sh: krepro run exited 1; $BATS_TEST_TMPDIR/s/run.json holds why, for the merge to judge" ]
+	[ -f "$BATS_TEST_TMPDIR/s/run.json" ]
+	assert_host_clean
+}
+
+@test "shard.sh refuses a shard past the last with krepro's line and exit 2, writing nothing" {
+	ci shard 4/3 "$BATS_TEST_TMPDIR/s" host ovl_whiteout
+	[ "$status" -eq 2 ]
+	[ "$(first_err)" = "krepro: bad --shard '4/3': expected I/N with 1 <= I <= N" ]
+	[ ! -e "$BATS_TEST_TMPDIR/s" ]
+}
+
+@test "shard.sh fails with krepro's status when krepro wrote no run.json" {
+	requires root
+	ci shard 1/2 "$BATS_TEST_TMPDIR/s" host nosuchcase
+	[ "$status" -eq 2 ]
+	[ "$(first_err)" = "krepro: unknown case 'nosuchcase' (see krepro list)" ]
+	[ ! -e "$BATS_TEST_TMPDIR/s/run.json" ]
+}
+
+@test "shard.sh into a directory that holds a run exits 2: the old run.json is not this shard's" {
+	requires root
+	ci shard 1/2 "$BATS_TEST_TMPDIR/s" host ovl_whiteout
+	[ "$status" -eq 0 ]
+	ci shard 1/2 "$BATS_TEST_TMPDIR/s" host ovl_whiteout
+	[ "$status" -eq 2 ]
+	[[ "$(first_err)" == "krepro: cannot write results to "*": it already holds a run (choose another -o)" ]]
+}
+
+# ---- ci/merge.sh ----
+
+@test "merge.sh without a shard directory, or with an unknown option, prints its usage line and exits 2" {
+	local usage="usage: ci/merge.sh [-o DIR] [--baseline KERNEL] [--strict] [--allow-skip] SHARD_DIR..."
+	ci merge -o "$BATS_TEST_TMPDIR/r"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "$usage" ]
+	ci merge -o
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "$usage" ]
+	ci merge --format md "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "$usage" ]
+	[ ! -e "$BATS_TEST_TMPDIR/r" ]
+}
+
+@test "merge.sh prints compare's text matrix of the shards and writes its md, JUnit and HTML reports" {
+	requires root
+	T="$BATS_TEST_TMPDIR"
+	local n
+	for n in 1 2; do
+		ci shard "$n/2" "$T/shard-$n" host "ovl_whiteout chroot_propagation"
+		[ "$status" -eq 0 ]
+	done
+	ci merge -o "$T/reports" "$T"/shard-*
+	[ "$status" -eq 0 ]
+	[ "$output" = "$("$KREPRO" compare "$T"/shard-*)" ]
+	[ "$stderr" = "ci/merge.sh: reports: $T/reports/report.md $T/reports/report.xml $T/reports/report.html" ]
+	"$KREPRO" compare --format md "$T"/shard-* | cmp - "$T/reports/report.md"
+	"$KREPRO" compare --format junit "$T"/shard-* | cmp - "$T/reports/report.xml"
+	"$KREPRO" compare --format html "$T"/shard-* | cmp - "$T/reports/report.html"
+	[ "$(ls "$T/reports")" = "$(printf 'report.html\nreport.md\nreport.xml')" ]
+}
+
+@test "merge.sh writes its reports to the working directory without -o" {
+	mkrun "$BATS_TEST_TMPDIR/a" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1
+	cd "$BATS_TEST_TMPDIR"
+	ci merge a
+	[ "$status" -eq 0 ]
+	[ -s report.md ] && [ -s report.xml ] && [ -s report.html ]
+}
+
+@test "merge.sh exits 1 on a regression, after writing every report" {
+	mkrun "$BATS_TEST_TMPDIR/a" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1
+	mkrun "$BATS_TEST_TMPDIR/b" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/holds:regression:fail:1:1
+	ci merge -o "$BATS_TEST_TMPDIR/r" "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"regression       c/holds on debian:6.12.1+deb12-cloud-amd64: pass -> fail (1/1 failed)"* ]]
+	[ "$(python3 -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().get("failures"))' \
+		"$BATS_TEST_TMPDIR/r/report.xml")" = 1 ]
+	grep -q 'c/holds' "$BATS_TEST_TMPDIR/r/report.md"
+	grep -q 'c/holds' "$BATS_TEST_TMPDIR/r/report.html"
+}
+
+@test "merge.sh exits 3 when a kernel never ran a case, after writing every report" {
+	mkrun "$BATS_TEST_TMPDIR/a" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1
+	mkrun "$BATS_TEST_TMPDIR/b" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/holds:regression:infra:0:0
+	ci merge -o "$BATS_TEST_TMPDIR/r" "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 3 ]
+	[ -s "$BATS_TEST_TMPDIR/r/report.md" ] && [ -s "$BATS_TEST_TMPDIR/r/report.xml" ] &&
+		[ -s "$BATS_TEST_TMPDIR/r/report.html" ]
+}
+
+@test "merge.sh refuses a set with a shard missing or given twice: compare's line, exit 2, no report" {
+	requires root
+	T="$BATS_TEST_TMPDIR"
+	local n
+	for n in 1 2; do
+		ci shard "$n/3" "$T/shard-$n" host "ovl_whiteout chroot_propagation"
+		[ "$status" -eq 0 ]
+	done
+	ci merge -o "$T/r" "$T/shard-1" "$T/shard-2"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "krepro: cannot compare: shard 3/3 is missing (the set includes $T/shard-1)" ]
+	[ -z "$output" ]
+	ci merge -o "$T/r" "$T/shard-1" "$T/shard-2" "$T/shard-2"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "krepro: cannot compare: shard 2/3 given twice ($T/shard-2)" ]
+	[ ! -e "$T/r" ]
+}
+
+@test "merge.sh given no shard directory at all, only the pattern, exits 2 naming it" {
+	ci merge -o "$BATS_TEST_TMPDIR/r" "$BATS_TEST_TMPDIR/results/shard-*"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "krepro: cannot read $BATS_TEST_TMPDIR/results/shard-*: not a run directory" ]
+	[ ! -e "$BATS_TEST_TMPDIR/r" ]
+}
+
+@test "merge.sh passes --strict, --baseline and --allow-skip on to every compare" {
+	A="$BATS_TEST_TMPDIR/a" B="$BATS_TEST_TMPDIR/b"
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/race:hazard:pass:60:200:racy c/holds:regression:pass:0:1
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/race:hazard:pass:5:200:racy \
+		c/holds:regression:skip:0:0:reason=not-here
+	ci merge -o "$BATS_TEST_TMPDIR/r" --allow-skip "$A" "$B"
+	[ "$status" -eq 0 ]
+	ci merge -o "$BATS_TEST_TMPDIR/r" "$A" "$B"
+	[ "$status" -eq 1 ]
+	ci merge -o "$BATS_TEST_TMPDIR/r" --allow-skip --strict "$A" "$B"
+	[ "$status" -eq 1 ]
+	"$KREPRO" compare --format junit --allow-skip --strict "$A" "$B" | cmp - "$BATS_TEST_TMPDIR/r/report.xml"
+	ci merge -o "$BATS_TEST_TMPDIR/r" --allow-skip --baseline debian:6.12.1+deb12-cloud-amd64 "$A" "$B"
+	[[ "$output" == *"debian:6.12.1+deb12-cloud-amd64 (baseline)"* ]]
+	"$KREPRO" compare --format html --allow-skip --baseline debian:6.12.1+deb12-cloud-amd64 "$A" "$B" |
+		cmp - "$BATS_TEST_TMPDIR/r/report.html"
+}
+
+@test "merge.sh appends the Markdown report to the GitHub job summary once" {
+	mkrun "$BATS_TEST_TMPDIR/a" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1
+	GITHUB_STEP_SUMMARY="$BATS_TEST_TMPDIR/summary.md" ci merge -o "$BATS_TEST_TMPDIR/r" "$BATS_TEST_TMPDIR/a"
+	[ "$status" -eq 0 ]
+	cmp "$BATS_TEST_TMPDIR/summary.md" "$BATS_TEST_TMPDIR/r/report.md"
+}
+
+# ---- the example pipelines ----
 
 @test "both example pipelines are valid YAML" {
-	verdict gitlab valid
-	verdict github valid
+	assert_fact_ok gitlab valid
+	assert_fact_ok github valid
+}
+
+@test "every job of both pipelines is set-up, one call of its ci/ script and artifact handling" {
+	assert_fact_ok gitlab thin
+	assert_fact_ok github thin
 }
 
 @test "the GitLab shard matrix runs each share 1/N to N/N exactly once" {
-	verdict gitlab shards
+	assert_shards_cover gitlab
 }
 
 @test "every GitLab shard runs the same kernels and cases into its own directory" {
-	verdict gitlab same-args
+	assert_same_args gitlab
 }
 
-@test "the GitLab merge job needs the shards and compares every shard's run directory" {
-	verdict gitlab merge
+@test "the GitLab merge job needs the shards and merges every shard's run directory" {
+	assert_merge gitlab
 }
 
-@test "the GitLab merge job keeps the JUnit report and the HTML report" {
-	verdict gitlab reports
+@test "the GitLab merge job keeps the JUnit report, shown as JUnit, and the HTML report" {
+	assert_keeps gitlab report.xml report.html report.md
+	[ "$(fact gitlab junit)" = report.xml ]
 }
 
 @test "the GitHub matrix covers 1..N for the N the workflow passes to --shard" {
-	verdict github shards
+	assert_shards_cover github
 }
 
 @test "every GitHub shard runs the same kernels and cases into its own directory" {
-	verdict github same-args
+	assert_same_args github
 }
 
-@test "the GitHub merge job needs the shards and compares every shard's run directory" {
-	verdict github merge
+@test "the GitHub merge job needs the shards and merges every shard's run directory" {
+	assert_merge github
 }
 
 @test "the GitHub merge job uploads the JUnit report and the HTML report" {
-	verdict github reports
+	assert_keeps github report.xml report.html report.md
 }
 
 @test "both pipelines start the gate with ci/gate.sh, a baseline and a candidate" {
@@ -482,25 +615,30 @@ verdict() {
 	grep -Eq '^[[:space:]]*run: ci/gate\.sh "[^"]+" "\$CANDIDATE"' "$GITHUB"
 }
 
-@test "krepro run accepts every shard the pipelines run and refuses one past the last" {
+@test "the shards each pipeline names run on the host, merge into one matrix, and one past the last is refused" {
 	requires root
-	local kind spec n=0 total
+	local kind spec dir n dirs cases="ovl_whiteout chroot_propagation selftest_faults selftest_guards"
 	for kind in gitlab github; do
-		[ -s "$BATS_FILE_TMPDIR/$kind/specs" ] || { echo "$kind: no shard specs" >&2; return 1; }
-		for spec in $(cat "$BATS_FILE_TMPDIR/$kind/specs"); do
-			# The shard is parsed with the options, before the cases are
-			# looked up: an unknown case after it means it was accepted.
-			kr run -k host -c nosuchcase --shard "$spec" -o "$BATS_TEST_TMPDIR/out"
-			[ "$status" -eq 2 ]
-			[ "$(first_line)" = "krepro: unknown case 'nosuchcase' (see krepro list)" ]
-			[ ! -e "$BATS_TEST_TMPDIR/out" ]
-			total=${spec#*/}
-			n=$((n + 1))
-		done
-		kr run -k host -c nosuchcase --shard "$((total + 1))/$total" -o "$BATS_TEST_TMPDIR/out"
+		T="$BATS_TEST_TMPDIR/$kind"
+		mkdir "$T"
+		dirs=()
+		# The pipeline's I/N and directories; the host for its kernels.
+		while IFS=$'\t' read -r spec dir _; do
+			ci shard "$spec" "$T/$dir" host "$cases"
+			[ "$status" -eq 0 ]
+			[ "$(json_get "$T/$dir/run.json" '"%d/%d" % (d["shard"]["index"], d["shard"]["count"])')" = "$spec" ]
+			dirs+=("$T/$dir")
+		done < <(fact "$kind" shard-args)
+		[ "${#dirs[@]}" -gt 1 ]
+		ci merge -o "$T/reports" "${dirs[@]}"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$("$KREPRO" compare "${dirs[@]}")" ]
+		n=$(shard_column "$kind" 1 | head -n 1)
+		n=${n#*/}
+		ci shard "$((n + 1))/$n" "$T/past" host "$cases"
 		[ "$status" -eq 2 ]
-		[ "$(first_line)" = "krepro: bad --shard '$((total + 1))/$total': expected I/N with 1 <= I <= N" ]
-		[ ! -e "$BATS_TEST_TMPDIR/out" ]
+		[ "$(first_err)" = "krepro: bad --shard '$((n + 1))/$n': expected I/N with 1 <= I <= N" ]
+		[ ! -e "$T/past" ]
 	done
-	[ "$n" -gt 0 ]
+	assert_host_clean
 }
