@@ -266,6 +266,7 @@ int show_commands(struct run_opts *o)
 			rc = EXIT_INFRA;
 			continue;
 		}
+		attempt_paths(o, p);
 		pair_vm_opts(o, p, &vo);
 		argv = qemu_argv(&vo);
 		for (char **a = argv; *a; a++) {
