@@ -89,3 +89,8 @@ doc = {"schema": "krepro-run", "version": "1.1", "started": "2026-01-01T00:00:00
 json.dump(doc, open(os.path.join(d, "run.json"), "w"))
 PY
 }
+
+# build_subtests CASE: how many subtests the case declares.
+build_subtests() {
+	grep -c '^subtest:' "$ROOT/cases/$1.case"
+}

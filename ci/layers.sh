@@ -45,9 +45,11 @@ for f in harness/*.c harness/*.h; do
 done
 
 # lib/ and vm/ return errors; only the command line exits.  A forked
-# child's _exit and its own chdir are not the caller's.
+# child's _exit and its own chdir are not the caller's: spawn's child and
+# the host sandbox's init.
 for f in lib/*.c vm/*.c; do
-	grep -nE '(^|[^_a-z])(exit|die|chdir)\(' "$f" | grep -v 'o->cwd && chdir' |
+	grep -nE '(^|[^_a-z])(exit|die|chdir)\(' "$f" |
+	grep -vE 'o->cwd && chdir|chdir\("/tmp"\)' |
 	while IFS= read -r line; do
 		echo "layers: $f:$line: exits or changes directory" >&2
 		echo x

@@ -307,13 +307,45 @@ static void classify_no_case(struct pair *p, const struct guest_report *g,
 
 
 /*
- * Crash evidence is the kernel's own: a panic that stopped the VM, or a
- * crash flag (D, W, L, B, M) added to the taint while the case ran.  What
- * the console says otherwise - a user program's fault report, text a test
- * wrote to /dev/kmsg - is never a crash.
+ * A crash flag gained while the case ran.  With a taint read after every
+ * result line (a VM) the crash belongs to the subtest that reported
+ * last before it; without (the live host) it cannot be placed.
  */
-void classify_vm(struct pair *p, const struct guest_report *g,
-		 const char *console, bool timed_out)
+static void classify_taint(struct pair *p, const struct guest_report *g)
+{
+	struct sub_result *culprit = g->taint_frames ? taint_culprit(p, g) : NULL;
+	char *flags = taint_gained(g->taint_begin, g->taint_end);
+
+	set_crash(p, xasprintf("kernel taint %s gained while %s ran%s%s%s", flags,
+			       p->kase->name, culprit ? " subtest " : "",
+			       culprit ? culprit->name : "",
+			       g->taint_frames ? "" : " (host mode cannot place it on one "
+			       "subtest)"),
+		  g->taint_frames ? console_crash_excerpt(g->console, 40) : NULL);
+	if (culprit)
+		sub_fold(culprit, OUT_CRASH, p->detail, NULL, NULL);
+	else
+		fold_all(p, OUT_CRASH, p->detail);
+	free(flags);
+}
+
+/* The case did not end: a panic, its deadline, or the VM stopping. */
+static void classify_unended(struct pair *p, const struct guest_report *g, bool timed_out)
+{
+	if (!timed_out && console_has_panic(g->console)) {
+		set_crash(p, xasprintf("kernel panic while %s ran", p->kase->name),
+			  console_crash_excerpt(g->console, 40));
+		fold_ktap(p, g->ktap, -1, OUT_CRASH, p->detail);
+		return;
+	}
+	p->outcome = timed_out ? OUT_TIMEOUT : OUT_ERROR;
+	set_detail(p, timed_out ? xasprintf("%s did not finish within %d s", p->kase->name,
+					    p->timeout)
+				: xasprintf("the VM stopped before %s ended", p->kase->name));
+	fold_ktap(p, g->ktap, -1, p->outcome, p->detail);
+}
+
+void classify_run(struct pair *p, const struct guest_report *g, bool timed_out)
 {
 	if (g->uname && *g->uname) {
 		free(p->uname);
@@ -322,47 +354,22 @@ void classify_vm(struct pair *p, const struct guest_report *g,
 		p->version = xstrdup(g->version);
 	}
 	if (!g->begun) {
-		classify_no_case(p, g, console, timed_out);
+		classify_no_case(p, g, g->console, timed_out);
 		return;
 	}
 	p->taint_before = g->taint_begin;
 	p->taint_after = g->taint_end;
-	if (!g->ended && !timed_out && console_has_panic(console)) {
-		set_crash(p, xasprintf("kernel panic while %s ran", p->kase->name),
-			  console_crash_excerpt(console, 40));
-		fold_ktap(p, g->ktap, -1, OUT_CRASH, p->detail);
-		return;
-	}
 	if (!g->ended) {
-		p->outcome = timed_out ? OUT_TIMEOUT : OUT_ERROR;
-		set_detail(p, timed_out ? xasprintf("%s did not finish within %d s",
-						    p->kase->name, p->timeout)
-					: xasprintf("the VM stopped before %s ended",
-						    p->kase->name));
-		fold_ktap(p, g->ktap, -1, p->outcome, p->detail);
+		classify_unended(p, g, timed_out);
 		return;
 	}
 	p->outcome = OUT_PASS;
 	fold_ktap(p, g->ktap, g->rc, OUT_COUNT, NULL);
-	if (taint_crashed(g->taint_begin, g->taint_end)) {
-		struct sub_result *culprit = taint_culprit(p, g);
-		char *flags = taint_gained(g->taint_begin, g->taint_end);
-
-		set_crash(p, xasprintf("kernel taint %s gained while %s ran%s%s", flags,
-				       p->kase->name, culprit ? " subtest " : "",
-				       culprit ? culprit->name : ""),
-			  console_crash_excerpt(console, 40));
-		if (culprit)
-			sub_fold(culprit, OUT_CRASH, p->detail, NULL, NULL);
-		else
-			fold_all(p, OUT_CRASH, p->detail);
-		free(flags);
-		return;
-	}
-	if (*g->module_errors)
+	if (taint_crashed(g->taint_begin, g->taint_end))
+		classify_taint(p, g);
+	else if (*g->module_errors)
 		set_detail(p, xasprintf("module load: %s", rtrim(g->module_errors)));
 }
-
 
 /*
  * The pair's outcome over all its runs: its worst subtest, where a hazard
@@ -389,30 +396,3 @@ void settle(struct pair *p)
 }
 
 
-/*
- * One finished host-mode run: the reproducer's KTAP text, its exit
- * status rc, and the live kernel's taint afterwards (p->taint_after).
- * The live host has no per-subtest taint frames: a crash taint gained
- * while the case ran cannot be placed on one subtest.
- */
-void classify_host(struct pair *p, const char *text, int rc, bool timed_out)
-{
-	char *flags;
-
-	if (timed_out) {
-		p->outcome = OUT_TIMEOUT;
-		set_detail(p, xasprintf("%s did not finish within %d s", p->kase->name,
-					p->timeout));
-		fold_ktap(p, text, rc, OUT_TIMEOUT, p->detail);
-		return;
-	}
-	p->outcome = OUT_PASS;
-	fold_ktap(p, text, rc, OUT_COUNT, NULL);
-	if (!taint_crashed(p->taint_before, p->taint_after))
-		return;
-	flags = taint_gained(p->taint_before, p->taint_after);
-	set_crash(p, xasprintf("kernel taint %s gained while %s ran (host mode cannot "
-			       "place it on one subtest)", flags, p->kase->name), NULL);
-	fold_all(p, OUT_CRASH, p->detail);
-	free(flags);
-}

@@ -14,14 +14,11 @@ void fold_all(struct pair *p, enum outcome o, const char *reason);
 /* The pair's one-line detail (takes ownership). */
 void set_detail(struct pair *p, char *detail);
 
-/* Classify one finished VM attempt from its channel frames and console. */
-void classify_vm(struct pair *p, const struct guest_report *g,
-		 const char *console, bool timed_out);
 /*
- * Classify one finished host-mode run: the reproducer's KTAP text, its
- * exit status rc, p->taint_before and p->taint_after.
+ * Classify one finished run of a pair from its target's report (VM or
+ * host alike); timed_out: killed at its deadline.
  */
-void classify_host(struct pair *p, const char *text, int rc, bool timed_out);
+void classify_run(struct pair *p, const struct guest_report *g, bool timed_out);
 
 /*
  * The pair's outcome over all its runs: its worst subtest, where a hazard

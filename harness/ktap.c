@@ -98,7 +98,10 @@ void ktap_parse(const char *text, struct ktap *k)
 			*next++ = '\0';
 		rtrim(line);
 		if (str_starts(line, "TAP version ") || str_starts(line, "KTAP version ")) {
+			/* A new document (one per test in a guest): what came
+			 * after the last result belongs to none. */
 			k->has_version = true;
+			buf_free(&diag);
 		} else if (str_starts(line, "1..")) {
 			k->plan = atoi(line + 3);
 		} else if (line[0] == '#') {

@@ -24,6 +24,7 @@
 #include "classify.h"
 #include "ktap.h"
 #include "qemu.h"
+#include "target.h"
 #include "run.h"
 #include "cli.h"
 #include "evidence.h"
@@ -71,15 +72,6 @@ static char *case_args(struct pair *p)
 	return b.data ? b.data : xstrdup("");
 }
 
-static void free_attempt_paths(struct pair *p)
-{
-	free(p->console);
-	free(p->channel);
-	free(p->ktap);
-	free(p->ktap_tmp);
-	p->console = p->channel = p->ktap = p->ktap_tmp = NULL;
-}
-
 /* The guest init's knobs: racy budget and negative-control mode. */
 static char *run_params(struct run_opts *o, struct pair *p)
 {
@@ -125,10 +117,6 @@ static int pair_image(struct run_opts *o, struct pair *p)
 static void pair_vm_opts(struct run_opts *o, struct pair *p, struct vm_opts *vo)
 {
 	random_hex(p->marker, 16);
-	free_attempt_paths(p);
-	p->console = pair_path(o, p, "console.log");
-	p->channel = pair_path(o, p, "chan.log");
-	p->ktap = pair_path(o, p, "ktap");
 	*vo = (struct vm_opts){
 		.qemu = o->qemu, .image = p->kernel->image, .initrd = p->initrd,
 		.marker = p->marker, .console = p->console, .channel = p->channel,
@@ -136,23 +124,111 @@ static void pair_vm_opts(struct run_opts *o, struct pair *p, struct vm_opts *vo)
 	};
 }
 
-static int start_vm(struct run_opts *o, struct pair *p)
+/* This attempt's files: a new set per attempt and per run. */
+static void attempt_paths(struct run_opts *o, struct pair *p)
 {
-	struct vm_opts vo;
+	free(p->console);
+	free(p->channel);
+	free(p->ktap);
+	p->console = pair_path(o, p, "console.log");
+	p->channel = pair_path(o, p, "chan.log");
+	p->ktap = pair_path(o, p, "ktap");
+}
 
+/* The host job: the reproducer in the sandbox, its tests and knobs. */
+static void host_job(struct run_opts *o, struct pair *p, struct target_job *j)
+{
+	char **tests = xcalloc(p->nonly + 1, sizeof(char *));
+
+	for (int i = 0; i < p->nonly; i++)
+		tests[i] = (char *)harness_test_name(p->only[i]);
+	*j = (struct target_job){
+		.kind = TARGET_HOST, .name = p->kase->name, .ktap = p->ktap,
+		.binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary),
+		.tests = tests, .ntests = p->nonly, .rounds = p->rounds,
+		.seconds = p->seconds, .negative = o->negative,
+	};
+}
+
+/* The VM job: the guest image built (or cached) and a fresh marker. */
+static int vm_job(struct run_opts *o, struct pair *p, struct target_job *j)
+{
 	if (pair_image(o, p))
 		return -1;
-	pair_vm_opts(o, p, &vo);
-	unlink(p->console);
-	unlink(p->channel);
-	p->pid = vm_start(&vo);
-	free((char *)vo.params);
-	if (p->pid < 0) {
-		p->outcome = OUT_INFRA;
-		set_detail(p, xasprintf("cannot start %s: %s", o->qemu, strerror(-p->pid)));
-		return -1;
-	}
+	*j = (struct target_job){ .kind = TARGET_VM, .name = p->kase->name, .ktap = p->ktap };
+	pair_vm_opts(o, p, &j->vm);
 	return 0;
+}
+
+static void job_free(struct target_job *j)
+{
+	free((char *)j->binary);
+	free((char **)j->tests);
+	free((char *)j->vm.params);
+}
+
+static int start_target(struct run_opts *o, struct pair *p)
+{
+	struct target_job j;
+	char *why = NULL;
+	int ret;
+
+	attempt_paths(o, p);
+	if (p->kernel->kind == KERNEL_HOST)
+		host_job(o, p, &j);
+	else if (vm_job(o, p, &j))
+		return -1;
+	ret = target_start(&p->target, &j, &why);
+	job_free(&j);
+	if (ret) {
+		p->outcome = OUT_INFRA;
+		set_detail(p, why);
+	}
+	return ret;
+}
+
+/*
+ * A VM that never got to init under KVM: the accelerator's fault, not the
+ * kernel's (a nested KVM may abort QEMU or hang a stock kernel).  The
+ * pair, and every VM after it, runs under TCG.  True when so.
+ */
+static bool kvm_failed(struct run_opts *o, struct pair *p, const struct guest_report *g)
+{
+	if (!p->kvm || g->booted)
+		return false;
+	p->kvm = false;
+	free(p->accel_reason);
+	p->accel_reason = xstrdup("the VM never reached init under KVM; re-run under TCG");
+	if (o->kvm) {
+		char *why = xasprintf("%s, but a VM never reached init under KVM: TCG "
+				      "from then on", o->accel_reason);
+
+		o->kvm = false;
+		o->accel_reason = why;
+		warnx_("%s: the VM never reached init under KVM; TCG from now on",
+		       p->kernel->spec);
+	}
+	return true;
+}
+
+/* Classify a reaped attempt; false when it does not count (KVM failed). */
+static bool finish_target(struct run_opts *o, struct pair *p, int status)
+{
+	struct guest_report g = { 0 };
+	char *why = NULL;
+	bool counts = true;
+
+	if (target_finish(&p->target, status, p->timed_out, &g, &why)) {
+		p->outcome = OUT_INFRA;
+		set_detail(p, why);
+	} else if (p->kernel->kind != KERNEL_HOST && kvm_failed(o, p, &g)) {
+		counts = false;
+	} else {
+		classify_run(p, &g, p->timed_out);
+	}
+	guest_report_free(&g);
+	target_free(&p->target);
+	return counts;
 }
 
 /* A word as the shell reads it back: quoted unless plainly safe. */
@@ -190,6 +266,7 @@ int show_commands(struct run_opts *o)
 			rc = EXIT_INFRA;
 			continue;
 		}
+		attempt_paths(o, p);
 		pair_vm_opts(o, p, &vo);
 		argv = qemu_argv(&vo);
 		for (char **a = argv; *a; a++) {
@@ -206,216 +283,6 @@ int show_commands(struct run_opts *o)
 
 #define ISOLATION_LINE "# krepro: cannot isolate: "
 
-/* In the sandbox's child: name the step that failed, then give up. */
-static void __attribute__((noreturn)) isolation_failed(const char *step, int err,
-							const char *hint)
-{
-	printf(ISOLATION_LINE "%s: %s%s%s\n", step, strerror(err), hint ? "; " : "",
-	       hint ? hint : "");
-	fflush(stdout);
-	_exit(WIRE_ISOLATION_FAILED);
-}
-
-/* "cannot isolate CASE on the host: STEP: ERRNO[; HINT]" from the child's line. */
-static char *isolation_failure(const struct pair *p, const char *text)
-{
-	const char *line = text ? strstr(text, ISOLATION_LINE) : NULL;
-
-	if (!line)
-		return xasprintf("cannot isolate %s on the host", p->kase->name);
-	line += strlen(ISOLATION_LINE);
-	return xasprintf("cannot isolate %s on the host: %.*s", p->kase->name,
-			 (int)strcspn(line, "\n"), line);
-}
-
-/* The live kernel's taint now, -1 when it cannot be read. */
-static long host_taint(void)
-{
-	FILE *t = fopen("/proc/sys/kernel/tainted", "r");
-	long taint = -1;
-
-	if (t) {
-		if (fscanf(t, "%ld", &taint) != 1)
-			taint = -1;
-		fclose(t);
-	}
-	return taint;
-}
-
-/*
- * In the namespace's init (pid 1 of the new PID namespace): /proc for
- * it, the private /tmp as working directory and TMPDIR, the budget and
- * negative knobs, then the reproducer.  Never returns.
- */
-static void __attribute__((noreturn))
-sandbox_exec(struct run_opts *o, struct pair *p, int exe, char *binary)
-{
-	char *argv[2 * 64 + 2];
-	int a = 0;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (mount("proc", "/proc", "proc", 0, NULL))
-		isolation_failed("mount /proc for the new PID namespace", errno, NULL);
-	if (chdir("/tmp"))
-		isolation_failed("enter the private /tmp", errno, NULL);
-	setenv("TMPDIR", "/tmp", 1);
-	if (p->rounds) {
-		char v[32];
-
-		snprintf(v, sizeof(v), "%d", p->rounds);
-		setenv(WIRE_ENV_ROUNDS, v, 1);
-		snprintf(v, sizeof(v), "%d", p->seconds);
-		setenv(WIRE_ENV_SECONDS, v, 1);
-	}
-	if (o->negative)
-		setenv(WIRE_ENV_NEGATIVE, "1", 1);
-	argv[a++] = binary;
-	for (int i = 0; i < p->nonly && i < 64; i++) {
-		argv[a++] = "-t";
-		argv[a++] = (char *)harness_test_name(p->only[i]);
-	}
-	argv[a] = NULL;
-	syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
-	isolation_failed("execute the reproducer", errno, NULL);
-}
-
-/*
- * The forked sandbox: its own process group, output to the KTAP file,
- * new mount and PID namespaces with / private and a tmpfs on /tmp (so
- * nothing of the case ever exists on the host, not even after a SIGKILL
- * of krepro itself), then the namespace's init.  Exits with its status.
- */
-static void __attribute__((noreturn))
-sandbox(struct run_opts *o, struct pair *p, int out, char *binary)
-{
-	/* Opened before /tmp is covered: the project may live there. */
-	int exe = open(binary, O_PATH | O_CLOEXEC), status;
-	pid_t init;
-
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	dup2(out, 1);
-	dup2(out, 2);
-	if (unshare(CLONE_NEWNS | CLONE_NEWPID))
-		isolation_failed("unshare a mount and PID namespace", errno, NULL);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		isolation_failed("make / private (mount --make-rprivate /)", errno,
-				 errno == EINVAL ? "/ is not a mount point (a chroot?); "
-				 "bind the root onto itself first: mount --bind DIR DIR, "
-				 "then chroot DIR" : NULL);
-	if (mount("krepro", "/tmp", "tmpfs", 0, "mode=1777"))
-		isolation_failed("mount a private tmpfs on /tmp", errno, NULL);
-	init = fork();
-	if (init < 0)
-		isolation_failed("fork the namespace's init", errno, NULL);
-	if (init == 0)
-		sandbox_exec(o, p, exe, binary);
-	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
-		;
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-}
-
-static int start_host(struct run_opts *o, struct pair *p)
-{
-	char *binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary);
-	int out;
-
-	p->ktap = pair_path(o, p, "ktap");
-	p->ktap_tmp = xasprintf("%s.tmp", p->ktap);
-	out = open(p->ktap_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		p->outcome = OUT_INFRA;
-		set_detail(p, xasprintf("cannot write %s: %s", p->ktap_tmp, strerror(errno)));
-		free(binary);
-		return -1;
-	}
-	p->taint_before = host_taint();
-	p->pid = fork();
-	if (p->pid == 0)
-		sandbox(o, p, out, binary);
-	close(out);
-	free(binary);
-	if (p->pid < 0) {
-		p->outcome = OUT_INFRA;
-		set_detail(p, xasprintf("cannot fork: %s", strerror(errno)));
-		return -1;
-	}
-	return 0;
-}
-static void finish_host(struct pair *p, int status)
-{
-	char *text;
-	struct utsname u;
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-
-	if (rename(p->ktap_tmp, p->ktap))
-		unlink(p->ktap_tmp);
-	text = read_file(p->ktap, NULL);
-	p->taint_after = host_taint();
-	if (!uname(&u)) {
-		free(p->uname);
-		p->uname = xstrdup(u.release);
-		free(p->version);
-		p->version = xasprintf("%s %s %s", u.sysname, u.release, u.version);
-	}
-	if (rc == WIRE_ISOLATION_FAILED && !p->timed_out) {
-		p->outcome = OUT_INFRA;
-		set_detail(p, isolation_failure(p, text));
-	} else {
-		classify_host(p, text ? text : "", rc, p->timed_out);
-	}
-	free(text);
-}
-
-/*
- * A VM that never got to init under KVM: the accelerator's fault, not the
- * kernel's (a nested KVM may abort QEMU or hang a stock kernel).  The
- * pair, and every VM after it, runs under TCG.  True when so.
- */
-static bool kvm_failed(struct run_opts *o, struct pair *p, const struct guest_report *g)
-{
-	if (!p->kvm || g->booted)
-		return false;
-	p->kvm = false;
-	free(p->accel_reason);
-	p->accel_reason = xstrdup("the VM never reached init under KVM; re-run under TCG");
-	if (o->kvm) {
-		char *why = xasprintf("%s, but a VM never reached init under KVM: TCG "
-				      "from then on", o->accel_reason);
-
-		o->kvm = false;
-		o->accel_reason = why;
-		warnx_("%s: the VM never reached init under KVM; TCG from now on",
-		       p->kernel->spec);
-	}
-	return true;
-}
-
-/* False when the attempt does not count: KVM failed, run it again. */
-static bool finish_vm(struct run_opts *o, struct pair *p)
-{
-	size_t n;
-	char *chan = read_file(p->channel, &n), *console = read_file(p->console, NULL);
-	struct guest_report g;
-
-	channel_parse(chan ? chan : "", p->marker, &g);
-	if (kvm_failed(o, p, &g)) {
-		guest_report_free(&g);
-		free(chan);
-		free(console);
-		return false;
-	}
-	classify_vm(p, &g, console ? console : "", p->timed_out);
-	if (p->outcome != OUT_INFRA)
-		write_file_atomic(p->ktap, g.ktap, strlen(g.ktap));
-	guest_report_free(&g);
-	free(chan);
-	free(console);
-	return true;
-}
-
 /* ---- output ---- */
 
 static void progress(struct run_opts *o, struct pair *p, int finished, int total)
@@ -428,14 +295,6 @@ static void progress(struct run_opts *o, struct pair *p, int finished, int total
 
 /* ---- the scheduler ---- */
 
-static void kill_pair(struct pair *p)
-{
-	if (p->pid > 0) {
-		kill(-p->pid, SIGKILL);
-		kill(p->pid, SIGKILL);
-	}
-}
-
 static int start_pair(struct run_opts *o, struct pair *p)
 {
 	int ret;
@@ -443,13 +302,9 @@ static int start_pair(struct run_opts *o, struct pair *p)
 	p->timed_out = false;
 	p->started = now_monotonic();
 	p->deadline = p->started + p->timeout;
-	free_attempt_paths(p);
-	if (p->kernel->kind == KERNEL_HOST)
-		ret = start_host(o, p);
-	else
-		ret = start_vm(o, p);
+	ret = start_target(o, p);
 	if (ret)
-		p->pid = 0;
+		p->target.pid = 0;
 	return ret;
 }
 
@@ -470,7 +325,7 @@ static int next_queued(struct run_opts *o)
 static struct pair *pair_of_pid(struct run_opts *o, pid_t pid)
 {
 	for (int i = 0; i < o->npairs; i++)
-		if (o->pairs[i].pid == pid)
+		if (o->pairs[i].target.pid == pid)
 			return &o->pairs[i];
 	return NULL;
 }
@@ -494,9 +349,7 @@ static void pair_done(struct run_opts *o, struct pair *p, struct sched *sc)
  */
 static bool pair_ended(struct run_opts *o, struct pair *p, int status)
 {
-	if (p->kernel->kind == KERNEL_HOST)
-		finish_host(p, status);
-	else if (!finish_vm(o, p) && !interrupted)
+	if (!finish_target(o, p, status) && !interrupted)
 		return !start_pair(o, p);
 	if (p->outcome == OUT_INFRA && p->attempt == 1 && !interrupted) {
 		/* The VM never got to the case: once more. */
@@ -539,9 +392,9 @@ static void enforce_deadlines(struct run_opts *o, double now)
 	for (int i = 0; i < o->npairs; i++) {
 		struct pair *p = &o->pairs[i];
 
-		if (p->pid > 0 && now > p->deadline && !p->timed_out) {
+		if (p->target.pid > 0 && now > p->deadline && !p->timed_out) {
 			p->timed_out = true;
-			kill_pair(p);
+			target_kill(&p->target);
 		}
 	}
 }
@@ -556,7 +409,6 @@ static void reap_or_wait(struct run_opts *o, struct sched *sc)
 		struct pair *p = pid > 0 ? pair_of_pid(o, pid) : NULL;
 
 		if (p) {
-			p->pid = 0;
 			p->duration += now - p->started;
 			if (!pair_ended(o, p, status)) {
 				sc->running--;
@@ -580,14 +432,18 @@ static void stop_everything(struct run_opts *o)
 	for (int i = 0; i < o->npairs; i++) {
 		struct pair *p = &o->pairs[i];
 
-		if (p->pid > 0) {
-			kill_pair(p);
-			while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		if (p->target.pid > 0) {
+			pid_t pid = p->target.pid;
+
+			/* Reaped and finished here, so its files are settled. */
+			target_kill(&p->target);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 				;
-			p->pid = 0;
+			p->target.pid = 0;
+			if (p->target.ktap_tmp)
+				unlink(p->target.ktap_tmp);
+			target_free(&p->target);
 		}
-		if (p->ktap_tmp)
-			unlink(p->ktap_tmp);
 		if (!p->done) {
 			p->outcome = OUT_INFRA;
 			set_detail(p, xstrdup("interrupted"));

@@ -9,6 +9,7 @@
 #include "cases.h"
 #include "channel.h"
 #include "kernel.h"
+#include "target.h"
 #include "outcome.h"
 
 struct sub_result {
@@ -45,7 +46,7 @@ struct pair {
 	bool queued;		/* waiting to be started */
 	int timeout;		/* seconds per run, budget included */
 	int rounds, seconds;	/* racy budget passed to the case, 0: none */
-	pid_t pid;
+	struct target target;	/* the attempt running now */
 	double started, deadline;
 	bool timed_out;
 	char marker[17];
@@ -54,7 +55,6 @@ struct pair {
 	bool kvm;		/* this pair's VMs run under KVM */
 	char *accel_reason;	/* why this accelerator, for run.json */
 	char *console, *channel, *ktap;	/* paths for this attempt */
-	char *ktap_tmp;
 
 	/* results, over all runs */
 	bool done;

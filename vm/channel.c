@@ -94,5 +94,6 @@ void guest_report_free(struct guest_report *r)
 	free(r->ktap);
 	free(r->module_errors);
 	free(r->taints);
+	free(r->console);
 	memset(r, 0, sizeof(*r));
 }

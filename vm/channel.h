@@ -23,6 +23,13 @@ struct guest_report {
 	char *module_errors;	/* MODULE frames, one per line */
 	struct taint_mark *taints;	/* TAINT frames, in order */
 	int ntaints;
+	/*
+	 * Set by the target, not the channel: whether the taint was read
+	 * after every result line (a VM) so that a crash can be placed on
+	 * one subtest, and the console text (a VM's; "" on the host).
+	 */
+	bool taint_frames;
+	char *console;
 };
 
 /* Parse the channel text; lines without the marker are case output. */

@@ -17,6 +17,15 @@
 #include "cli.h"
 #include "check.h"
 
+/* A VM's report: the console given, a taint read after every result line. */
+static void classify_vm(struct pair *p, struct guest_report *g, const char *console,
+			bool timed_out)
+{
+	g->console = (char *)console;
+	g->taint_frames = true;
+	classify_run(p, g, timed_out);
+}
+
 
 static void test_ktap(void)
 {
@@ -149,6 +158,19 @@ static void test_classify(void)
 	g.booted = g.begun = true;
 	classify_vm(&p, &g, "[1] Kernel panic - not syncing\n", false);
 	CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_CRASH);
+
+	/* The live host reads no taint per result line: it cannot place a crash. */
+	p = make_pair(&c, &k);
+	g.ended = true;
+	g.taint_begin = 0;
+	g.taint_end = 512;
+	g.ktap = "ok 1 f.a\nok 2 f.b\n";
+	g.console = "";
+	g.taint_frames = false;
+	classify_run(&p, &g, false);
+	CHECK(p.outcome == OUT_CRASH && p.subs[0].outcome == OUT_CRASH &&
+	      p.subs[1].outcome == OUT_CRASH);
+	CHECK(strstr(p.detail, "host mode cannot place it on one subtest"));
 
 	/* Taint gained after the last result line: the last subtest's. */
 	p = make_pair(&c, &k);
