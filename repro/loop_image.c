@@ -80,8 +80,8 @@
 #define STALL_S		5.0
 /*
  * Fewer checks than this per reader prove nothing about a protection (each
- * check after a cache drop reads its file from the image again): under TCG
- * a reader makes 25-50 in 3-5 s.
+ * check after a cache drop reads its file from the image again): in 40 VM
+ * runs under TCG on a loaded 2-core host the fewest in one 8 s race was 16.
  */
 #define MIN_READER_CHECKS 10
 
