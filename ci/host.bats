@@ -69,23 +69,34 @@ load helpers
 	assert_host_clean
 }
 
-@test "tar_race reproduces the tar race and holds the directory lock on the host" {
+@test "tar_race: parallel tars collide, the directory lock holds, a killed tar leaves placeholders" {
 	requires root
 	kr run -k host -c tar_race -o "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 0 ]
 	rj="$BATS_TEST_TMPDIR/out/run.json"
 	sub() { json_get "$rj" "[s for s in d['results'][0]['subtests'] if s['name'] == '$1'][0]$2"; }
-	[ "$(sub parallel_extractions_collide_on_placeholders '["racy"]')" = True ]
-	[ "$(sub parallel_extractions_collide_on_placeholders '["k"] > 0')" = True ]
-	[ "$(sub parallel_extractions_collide_on_placeholders '["race"]["first_hit_s"][0] is not None')" = True ]
+	[ "$(sub parallel_extractions_collide_exit_nonzero '["racy"]')" = True ]
+	[ "$(sub parallel_extractions_collide_exit_nonzero '["k"] > 0')" = True ]
+	[ "$(sub parallel_extractions_collide_exit_nonzero '["race"]["first_hit_s"][0] is not None')" = True ]
+	# The headline k of the placeholders hazard counts only placeholders left.
+	[ "$(json_get "$rj" '[(s["k"] == 0) == (s["race"]["counts"]["placeholder"] == 0) for s in d["results"][0]["subtests"] if s["name"] == "parallel_extractions_leave_placeholders"]')" = "[True]" ]
 	[ "$(sub flock_serialised_extractions_are_exact '["outcome"]')" = pass ]
 	[ "$(sub flock_serialised_extractions_are_exact '["n"] > 0')" = True ]
 	[ "$(sub killed_extraction_leaves_mode_000_placeholders '["outcome"]')" = pass ]
 	[ "$(sub absolute_names_extraction_makes_no_placeholders '["outcome"]')" = pass ]
-	# Every replayed schedule gives its outcome on every round.
-	[ "$(json_get "$rj" 'sorted(set(s["k"] == s["n"] > 0 for s in d["results"][0]["subtests"] if s["name"].startswith("replay_")))')" = "[True]" ]
-	[[ "$output" == *"tar_race/parallel_extractions_collide_on_placeholders"*"reproduced "*"/"* ]]
+	[[ "$output" == *"tar_race/parallel_extractions_collide_exit_nonzero"*"reproduced "*"/"* ]]
 	[ -z "$(pgrep -x tar || true)" ]
+	assert_host_clean
+}
+
+@test "tar_protocol: every replay of tar's placeholder protocol runs once and passes on the host" {
+	requires root
+	kr run -k host -c tar_protocol -n 2 -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	# Deterministic: no statistics line, two runs, n/n with no interval.
+	[ "$(json_get "$rj" 'sorted(set((s["kind"], s["outcome"], s["racy"], s["n"]) for s in d["results"][0]["subtests"]))')" = "[('regression', 'pass', False, 2)]" ]
+	[[ "$output" != *"["*"%]"* ]]
 	assert_host_clean
 }
 

@@ -102,7 +102,7 @@ PY
 @test "--until-confident re-runs an undecided race on every kernel, within its budget" {
 	requires root qemu
 	O="$BATS_TEST_TMPDIR/out"
-	kr run -k "$VM_KERNEL" -k host -c tar_race/parallel_extractions_collide_on_placeholders \
+	kr run -k "$VM_KERNEL" -k host -c tar_race/parallel_extractions_collide_exit_nonzero \
 		--seconds 3 --until-confident=1 -o "$O"
 	[ "$status" -eq 0 ]
 	runs=$(json_get "$O/run.json" 'sorted(set(r["subtests"][0]["runs"] for r in d["results"]))')
