@@ -9,6 +9,7 @@
 #
 #   mkdir/create/symlink/mkfifo_over_whiteout_gets_caller_owner  fail
 #   userns_mkdir_over_whiteout_gets_caller_owner                 fail
+#   create_in_dir_made_over_whiteout (the build's EACCES)        fail
 #   mkdir_fresh_name_gets_caller_owner (the control)            pass
 #
 # Exit status: 0 the evidence holds, 1 it does not (a test passed on the
@@ -68,6 +69,7 @@ EXPECT = {
     "symlink_over_whiteout_gets_caller_owner": "fail",
     "mkfifo_over_whiteout_gets_caller_owner": "fail",
     "userns_mkdir_over_whiteout_gets_caller_owner": "fail",
+    "create_in_dir_made_over_whiteout": "fail",
     "mkdir_fresh_name_gets_caller_owner": "pass",
 }
 INFORMATIVE = set()
