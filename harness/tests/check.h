@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The unit tests' one assertion: count, and name the line that failed. */
+/*
+ * The unit tests' one assertion: count, and name the line that failed.  A
+ * failure is a "# FAIL" line, not "not ok": .ci/run counts it once, from
+ * the "unit:" line.
+ */
 #ifndef KREPRO_TESTS_CHECK_H
 #define KREPRO_TESTS_CHECK_H
 
@@ -12,7 +16,7 @@ static int passed, failed;
 		passed++;						\
 	} else {							\
 		failed++;						\
-		printf("not ok %s:%d: %s\n", __FILE__, __LINE__, #cond);\
+		printf("# FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);\
 	}								\
 } while (0)
 
