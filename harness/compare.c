@@ -232,29 +232,6 @@ static void cell_add(struct cmp_cell *c, enum kind kind, const struct jval *js,
 	c->present = true;
 }
 
-static void check_version(const struct loader *l, const struct jval *root)
-{
-	const char *schema, *version;
-	char *end;
-	long major;
-
-	if (root->t != J_OBJ)
-		bad_file(l, "not a JSON object");
-	schema = json_get_str(root, "schema", NULL);
-	version = json_get_str(root, "version", NULL);
-	if (!schema || strcmp(schema, RUN_SCHEMA))
-		bad_file(l, "not a krepro run (schema is not \"%s\")", RUN_SCHEMA);
-	if (!version)
-		bad_file(l, "no schema version");
-	errno = 0;
-	major = strtol(version, &end, 10);
-	if (errno || end == version || (*end && *end != '.'))
-		bad_file(l, "bad schema version '%s'", version);
-	if (major != RUN_SCHEMA_MAJOR)
-		bad_file(l, "schema version %s is not supported (this krepro reads %d.x)",
-			 version, RUN_SCHEMA_MAJOR);
-}
-
 /* Every row has one cell per kernel; kernels appear file by file. */
 static void grow_cells(struct matrix *m, int old_nk)
 {
@@ -305,7 +282,7 @@ static void check_shards(const struct matrix *m)
 
 static void load_one(struct matrix *m, const char *dir, const char *only)
 {
-	char *file = xasprintf("%s/run.json", dir), *text, *err = NULL;
+	char *file = xasprintf("%s/run.json", dir), *err = NULL;
 	struct loader l = { .m = m, .file = file, .dir = dir };
 	const struct jval *kernels, *results;
 	struct jval *root;
@@ -313,14 +290,9 @@ static void load_one(struct matrix *m, const char *dir, const char *only)
 
 	if (!is_dir(dir))
 		die(EXIT_USAGE, "cannot read %s: not a run directory", dir);
-	text = read_file(file, NULL);
-	if (!text)
-		die(EXIT_USAGE, "cannot read %s: %s", file, strerror(errno));
-	root = json_parse(text, &err);
-	free(text);
+	root = store_load(file, &err);
 	if (!root)
 		bad_file(&l, "%s", err);
-	check_version(&l, root);
 	note_shard(root, &l);
 	kernels = json_get(root, "kernels");
 	results = json_get(root, "results");

@@ -802,86 +802,6 @@ struct gate_kernel {
 	char *reuse;		/* a run directory with fresh results, or NULL */
 };
 
-/*
- * Fresh results for a kernel: a finished, complete, not negative run in
- * the store, younger than max_age, with the same kernel identity (spec
- * and image hash; for host the running release) and the same build of
- * every case, none of them infra.  The newest such directory wins.
- */
-static char *find_fresh(const char *store, struct gate_kernel *g, char **cases,
-			char **builds, int ncases, double max_age_s)
-{
-	DIR *d = opendir(store);
-	struct dirent *e;
-	char *best = NULL, best_time[32] = "";
-	struct utsname u;
-
-	if (!d)
-		return NULL;
-	uname(&u);
-	while ((e = readdir(d))) {
-		char *file, *text, *err = NULL;
-		struct jval *root;
-		const struct jval *ks, *rs;
-		const char *finished;
-		bool kernel_ok = false;
-		int i, j, found = 0;
-		struct tm tm = { 0 };
-
-		if (e->d_name[0] == '.')
-			continue;
-		file = xasprintf("%s/%s/run.json", store, e->d_name);
-		text = read_file(file, NULL);
-		free(file);
-		root = text ? json_parse(text, &err) : NULL;
-		free(text);
-		free(err);
-		if (!root)
-			continue;
-		finished = json_get_str(root, "finished", "");
-		ks = json_get(root, "kernels");
-		rs = json_get(root, "results");
-		if (json_get_bool(root, "interrupted", true) || json_get_bool(root, "negative", false) ||
-		    strncmp(json_get_str(root, "version", ""), "1.", 2) || !ks || ks->t != J_ARR ||
-		    !rs || rs->t != J_ARR || !strptime(finished, "%Y-%m-%dT%H:%M:%SZ", &tm) ||
-		    difftime(time(NULL), timegm(&tm)) > max_age_s)
-			goto next;
-		for (i = 0; i < ks->n; i++) {
-			const struct jval *k = ks->items[i];
-
-			if (strcmp(json_get_str(k, "spec", ""), g->spec))
-				continue;
-			if (g->k.kind == KERNEL_HOST)
-				kernel_ok = !strcmp(json_get_str(k, "uname_r", ""), u.release);
-			else
-				kernel_ok = !strcmp(json_get_str(k, "image_sha256", ""), g->k.sha256);
-		}
-		if (!kernel_ok)
-			goto next;
-		for (i = 0; i < ncases; i++)
-			for (j = 0; j < rs->n; j++) {
-				const struct jval *r = rs->items[j];
-
-				if (!strcmp(json_get_str(r, "kernel", ""), g->spec) &&
-				    !strcmp(json_get_str(r, "case", ""), cases[i]) &&
-				    !strcmp(json_get_str(r, "case_build", ""), builds[i]) &&
-				    strcmp(json_get_str(r, "outcome", "infra"), "infra")) {
-					found++;
-					break;
-				}
-			}
-		if (found == ncases && strcmp(finished, best_time) > 0) {
-			free(best);
-			best = xasprintf("%s/%s", store, e->d_name);
-			snprintf(best_time, sizeof(best_time), "%s", finished);
-		}
-next:
-		json_free(root);
-	}
-	closedir(d);
-	return best;
-}
-
 /* The gate's decision as files for the CI system: md, JUnit, HTML. */
 static void gate_reports(const struct matrix *m, const char *outdir, bool strict)
 {
@@ -1079,9 +999,13 @@ static void gate_find_fresh(struct gate_cli *gc, struct case_set *set, const cha
 	for (int i = 0; i < gc->ncases; i++)
 		builds[i] = case_build_id(root, case_find(set, gc->cases[i]));
 	for (int i = 0; i < 2 && !gc->rerun; i++) {
+		struct store_want w = {
+			.k = &gc->g[i].k, .cases = gc->cases, .builds = builds,
+			.ncases = gc->ncases, .max_age_s = gc->hours * 3600.0,
+		};
+
 		prepare_or_die(&gc->g[i].k, cache_dir());
-		gc->g[i].reuse = find_fresh(gc->store, &gc->g[i], gc->cases, builds, gc->ncases,
-					    gc->hours * 3600.0);
+		gc->g[i].reuse = store_find_fresh(gc->store, &w);
 		if (gc->g[i].reuse)
 			fprintf(stderr, "%s: reusing %s for %s\n", progname, gc->g[i].reuse,
 				gc->g[i].spec);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <dirent.h>
 #include <time.h>
 
 #include "cli.h"
@@ -258,4 +259,145 @@ int store_write(const struct run_opts *o, time_t started, time_t finished,
 	free(path);
 	buf_free(&b);
 	return ret;
+}
+
+/* The schema and a major version this krepro reads; NULL, or why not. */
+static char *schema_problem(const struct jval *root)
+{
+	const char *schema, *version;
+	char *end;
+	long major;
+
+	if (root->t != J_OBJ)
+		return xasprintf("not a JSON object");
+	schema = json_get_str(root, "schema", NULL);
+	version = json_get_str(root, "version", NULL);
+	if (!schema || strcmp(schema, RUN_SCHEMA))
+		return xasprintf("not a krepro run (schema is not \"%s\")", RUN_SCHEMA);
+	if (!version)
+		return xasprintf("no schema version");
+	errno = 0;
+	major = strtol(version, &end, 10);
+	if (errno || end == version || (*end && *end != '.'))
+		return xasprintf("bad schema version '%s'", version);
+	if (major != RUN_SCHEMA_MAJOR)
+		return xasprintf("schema version %s is not supported (this krepro reads %d.x)",
+				 version, RUN_SCHEMA_MAJOR);
+	return NULL;
+}
+
+struct jval *store_load(const char *file, char **why)
+{
+	char *text = read_file(file, NULL), *err = NULL;
+	struct jval *root;
+
+	*why = NULL;
+	if (!text) {
+		*why = xasprintf("%s", strerror(errno));
+		return NULL;
+	}
+	root = json_parse(text, &err);
+	free(text);
+	if (!root) {
+		*why = err;
+		return NULL;
+	}
+	*why = schema_problem(root);
+	if (*why) {
+		json_free(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* Finished, whole, not --negative, and young enough to stand in. */
+static bool run_is_fresh(const struct jval *root, double max_age_s)
+{
+	const char *finished = json_get_str(root, "finished", "");
+	struct tm tm = { 0 };
+
+	return !json_get_bool(root, "interrupted", true) &&
+	       !json_get_bool(root, "negative", false) &&
+	       strptime(finished, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
+	       difftime(time(NULL), timegm(&tm)) <= max_age_s;
+}
+
+/* The run booted this very kernel: the same image (or host release). */
+static bool run_has_kernel(const struct jval *root, const struct kernel *k)
+{
+	const struct jval *ks = json_get(root, "kernels");
+	struct utsname u;
+	bool same = false;
+
+	if (!ks || ks->t != J_ARR)
+		return false;
+	uname(&u);
+	for (int i = 0; i < ks->n; i++) {
+		const struct jval *jk = ks->items[i];
+
+		if (strcmp(json_get_str(jk, "spec", ""), k->spec))
+			continue;
+		same = k->kind == KERNEL_HOST ?
+		       !strcmp(json_get_str(jk, "uname_r", ""), u.release) :
+		       !strcmp(json_get_str(jk, "image_sha256", ""), k->sha256);
+	}
+	return same;
+}
+
+/* Every wanted case ran on the kernel, from the same build, to a result. */
+static bool run_has_cases(const struct jval *root, const struct store_want *w)
+{
+	const struct jval *rs = json_get(root, "results");
+
+	if (!rs || rs->t != J_ARR)
+		return false;
+	for (int i = 0; i < w->ncases; i++) {
+		bool found = false;
+
+		for (int j = 0; j < rs->n && !found; j++) {
+			const struct jval *r = rs->items[j];
+
+			found = !strcmp(json_get_str(r, "kernel", ""), w->k->spec) &&
+				!strcmp(json_get_str(r, "case", ""), w->cases[i]) &&
+				!strcmp(json_get_str(r, "case_build", ""), w->builds[i]) &&
+				strcmp(json_get_str(r, "outcome", "infra"), "infra");
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+char *store_find_fresh(const char *store, const struct store_want *w)
+{
+	DIR *d = opendir(store);
+	struct dirent *e;
+	char *best = NULL, best_time[32] = "";
+
+	if (!d)
+		return NULL;
+	while ((e = readdir(d))) {
+		char *file, *why = NULL;
+		struct jval *root;
+		const char *finished;
+
+		if (e->d_name[0] == '.')
+			continue;
+		file = xasprintf("%s/%s/run.json", store, e->d_name);
+		root = store_load(file, &why);
+		free(file);
+		free(why);
+		if (!root)
+			continue;
+		finished = json_get_str(root, "finished", "");
+		if (run_is_fresh(root, w->max_age_s) && run_has_kernel(root, w->k) &&
+		    run_has_cases(root, w) && strcmp(finished, best_time) > 0) {
+			free(best);
+			best = xasprintf("%s/%s", store, e->d_name);
+			snprintf(best_time, sizeof(best_time), "%s", finished);
+		}
+		json_free(root);
+	}
+	closedir(d);
+	return best;
 }

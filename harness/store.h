@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "json.h"
 #include "run.h"
 
 /* The run.json schema this krepro writes and the major it reads. */
@@ -21,5 +22,26 @@ char *case_build_id(const char *root, const struct case_decl *c);
  */
 int store_write(const struct run_opts *o, time_t started, time_t finished,
 		bool was_interrupted);
+
+/*
+ * Read a run.json: parsed, with its schema and major version checked.
+ * NULL with a one-line reason in *why (malloc'd) when it cannot be read,
+ * is not JSON ("line L, column C: ...") or is not a run this krepro reads.
+ */
+struct jval *store_load(const char *file, char **why);
+
+/* What an earlier run must hold to stand in for running again (gate). */
+struct store_want {
+	const struct kernel *k;		/* the same kernel image (host: release) */
+	char **cases, **builds;		/* every case, from the same build */
+	int ncases;
+	double max_age_s;		/* finished no longer ago than this */
+};
+
+/*
+ * The newest run directory under store that holds w - whole, finished,
+ * not a --negative run - or NULL.
+ */
+char *store_find_fresh(const char *store, const struct store_want *w);
 
 #endif
