@@ -45,7 +45,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <link.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,7 +53,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,7 +62,9 @@
 #include "lib/child.h"
 #include "lib/fileio.h"
 #include "lib/image.h"
+#include "lib/probe.h"
 #include "lib/util.h"
+#include "lib/workers.h"
 
 #define IMAGE_BYTES	(8 << 20)
 #define DISK_BYTES	(48 << 20)
@@ -121,35 +121,6 @@ struct shared {
 
 /* ---- the probe: what the copy on the image does when executed ---- */
 
-static int sum_segments(struct dl_phdr_info *info, size_t size, void *data)
-{
-	uint64_t *sum = data;
-	int i;
-
-	for (i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		const uint64_t *w;
-		size_t j, n;
-
-		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
-			continue;
-		w = (const uint64_t *)(info->dlpi_addr + ph->p_vaddr);
-		n = ph->p_filesz / sizeof(*w);
-		for (j = 0; j < n; j++)
-			*sum = ((*sum << 7) | (*sum >> 57)) ^ w[j];
-	}
-	return 1;	/* the executable comes first; nothing else counts */
-}
-
-/* A checksum of this binary's read-only segments as mapped from its file. */
-static uint64_t ro_segments_sum(void)
-{
-	uint64_t sum = 0x6b7265707231;
-
-	dl_iterate_phdr(sum_segments, &sum);
-	return sum;
-}
-
 /*
  * Probe mode: the copy on the mounted image reads every page of its text
  * and rodata, compares with the sum the test computed from its own, and
@@ -158,9 +129,11 @@ static uint64_t ro_segments_sum(void)
 __attribute__((constructor)) static void probe_mode(void)
 {
 	const char *want = getenv(PROBE_ENV);
+	uint64_t sum;
 
 	if (want)
-		_exit(strtoull(want, NULL, 16) == ro_segments_sum() ? 0 : PROBE_MISMATCH);
+		_exit(!krepro_text_sum(&sum) && strtoull(want, NULL, 16) == sum ? 0 :
+		      PROBE_MISMATCH);
 }
 
 /* ---- small helpers ---- */
@@ -203,51 +176,20 @@ static enum anomaly failure_anomaly(struct shared *sh, int code)
 	return A_OTHER_FAILURE;
 }
 
-/* The child of exec_check: run the copy; tell the parent why exec failed. */
-static __attribute__((noreturn)) void exec_probe(const char *prog, char *const envp[],
-						  int report)
-{
-	char *const argv[] = { "krepro-stack-probe", NULL };
-	/*
-	 * No core files.  A probe that runs into zeroed text can spin; a
-	 * sound one needs well under 0.2 s of CPU even under TCG.
-	 */
-	struct rlimit core = { 0, 0 }, cpu = { 2, 3 };
-	int err;
-
-	setrlimit(RLIMIT_CORE, &core);
-	setrlimit(RLIMIT_CPU, &cpu);
-	execve(prog, argv, envp);
-	err = errno;
-	if (write(report, &err, sizeof(err)) != sizeof(err))
-		_exit(126);
-	_exit(127);
-}
-
 /*
  * Run the copy on the image once: CHECK_CLEAN when it ran clean,
  * CHECK_SKIPPED when no process could be made for it.
  */
 static int exec_check(struct shared *sh, const char *prog, char *const envp[])
 {
-	int pfd[2], status, err;
-	ssize_t n;
-	pid_t pid;
+	char *const argv[] = { "krepro-stack-probe", NULL };
+	int status, err;
 
-	if (pipe2(pfd, O_CLOEXEC))
-		return CHECK_SKIPPED;
-	pid = krepro_child_fork();
-	if (pid == 0)
-		exec_probe(prog, envp, pfd[1]);
-	close(pfd[1]);
-	n = pid < 0 ? -1 : read(pfd[0], &err, sizeof(err));	/* 0: exec went through */
-	close(pfd[0]);
-	if (pid < 0)
-		return CHECK_SKIPPED;
-	status = krepro_child_wait(pid);
+	/* A sound probe needs well under 0.2 s of CPU even under TCG. */
+	status = krepro_probe_exec(prog, argv, envp, 2, &err);
 	if (status < 0)
-		return CHECK_SKIPPED;	/* a lost child: no check made */
-	if (n == sizeof(err))
+		return CHECK_SKIPPED;	/* no process, or a lost child: no check made */
+	if (err)
 		return errno_anomaly(sh, err);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
 		return A_SIGSEGV;
@@ -329,7 +271,7 @@ FIXTURE(loop_image) {
 	char backup[PATH_MAX];	/* disk/new.img, what the writer copies in */
 	char mnt[PATH_MAX];
 	struct krepro_image stack;	/* the mounted image */
-	uint64_t sum;		/* ro_segments_sum() of this binary */
+	uint64_t sum;		/* krepro_text_sum() of this binary */
 	struct shared *sh;
 };
 
@@ -425,7 +367,7 @@ FIXTURE_SETUP(loop_image)
 	KREPRO_SETUP_OK(ret, "make the stack image");
 	KREPRO_SETUP_OK(krepro_copy_file(self->image, self->backup, 0644),
 			"copy the stack image to the new image");
-	self->sum = ro_segments_sum();
+	KREPRO_SETUP_OK(krepro_text_sum(&self->sum), "checksum this binary's text");
 
 	stack_image(self, true, false);
 	ret = krepro_image_mount(&self->stack, self->mnt);
@@ -459,63 +401,30 @@ static int remount_stack(FIXTURE_DATA(loop_image) *self, bool read_only, bool di
 
 /* ---- the race ---- */
 
-static int start_readers(FIXTURE_DATA(loop_image) *self)
+/* Worker i of krepro_workers_start: reader i on the fixture's image. */
+static void reader(int i, void *arg)
 {
-	int i;
+	FIXTURE_DATA(loop_image) *self = arg;
 
-	for (i = 0; i < READERS; i++) {
-		pid_t pid = krepro_child_fork();
-
-		if (pid < 0)
-			return pid;
-		if (pid == 0)
-			reader_main(i, self->sh, self->mnt, self->sum);
-	}
-	return 0;
+	reader_main(i, self->sh, self->mnt, self->sum);
 }
 
 static void snapshot(const struct shared *sh, unsigned long checks[READERS],
 		     unsigned long anomalies[A_KINDS])
 {
-	int i;
-
-	for (i = 0; i < READERS; i++)
-		checks[i] = __atomic_load_n(&sh->checks[i], __ATOMIC_SEQ_CST);
-	for (i = 0; i < A_KINDS; i++)
-		anomalies[i] = __atomic_load_n(&sh->anomalies[i], __ATOMIC_SEQ_CST);
+	krepro_counters_load(sh->checks, checks, READERS);
+	krepro_counters_load(sh->anomalies, anomalies, A_KINDS);
 }
 
 /*
  * Wait until every reader has finished `more` checks after the snapshot
  * `since` (so at least more - 1 of them started after it).  -ETIMEDOUT
- * when a reader finished none for STALL_S.
+ * when the readers finished none for STALL_S.
  */
 static int wait_checks(const struct shared *sh, const unsigned long since[READERS],
 		       unsigned long more)
 {
-	unsigned long last[READERS], now;
-	double progress = krepro_now();
-	bool done;
-	int i;
-
-	memcpy(last, since, sizeof(last));
-	for (;;) {
-		done = true;
-		for (i = 0; i < READERS; i++) {
-			now = __atomic_load_n(&sh->checks[i], __ATOMIC_SEQ_CST);
-			if (now < since[i] + more)
-				done = false;
-			if (now == last[i])
-				continue;
-			last[i] = now;
-			progress = krepro_now();
-		}
-		if (done)
-			return 0;
-		if (krepro_now() - progress > STALL_S)
-			return -ETIMEDOUT;
-		usleep(1000);
-	}
+	return krepro_counters_wait(sh->checks, since, READERS, more, STALL_S);
 }
 
 /* What a race does and what makes a round a hit. */
@@ -528,12 +437,7 @@ struct plan {
 /* The anomalies seen so far that the plan counts as hits. */
 static unsigned long hits_so_far(const struct shared *sh, const struct plan *p)
 {
-	unsigned long n = 0;
-	int i;
-
-	for (i = 0; i < (p->crashes_only ? A_CRASH_KINDS : A_KINDS); i++)
-		n += __atomic_load_n(&sh->anomalies[i], __ATOMIC_SEQ_CST);
-	return n;
+	return krepro_counters_sum(sh->anomalies, p->crashes_only ? A_CRASH_KINDS : A_KINDS);
 }
 
 /* Start the readers and see them run clean on the untouched image. */
@@ -543,7 +447,7 @@ static int readers_warm_up(FIXTURE_DATA(loop_image) *self, unsigned long *anomal
 	static const struct plan any;
 	int ret;
 
-	ret = start_readers(self);
+	ret = krepro_workers_start(READERS, reader, self);
 	if (!ret)
 		ret = wait_checks(self->sh, none, 2);
 	*anomalies = hits_so_far(self->sh, &any);

@@ -59,7 +59,9 @@
 #include "lib/child.h"
 #include "lib/fileio.h"
 #include "lib/rmtree.h"
+#include "lib/tarball.h"
 #include "lib/util.h"
+#include "lib/watch.h"
 
 /*
  * Tars extracting at once in the racy subtests.  A collision is a head-on
@@ -80,27 +82,8 @@
 #define RACE_TIMEOUT 120
 #define RACE_TIMEOUT_MARGIN 30
 
-#define TAR_BLOCK 512
-#define TAR_RECORD (20 * TAR_BLOCK)	/* GNU tar's default blocking factor */
-#define MAX_MEMBERS 400
-
 /* ------------------------------------------------------------------ */
-/* Archives: trees written here, packed by the real tar.               */
-
-struct member {
-	char name[101];		/* without a trailing '/'; < 100: no long names */
-	char type;		/* '0' file, '5' directory, '2' symlink */
-	char target[101];	/* symlink target */
-	long long size;
-};
-
-struct archive {
-	char path[PATH_MAX];
-	char *data;		/* the archive as tar wrote it */
-	size_t len;
-	struct member m[MAX_MEMBERS];	/* in archive order */
-	int n, links;
-};
+/* Archives: trees written here, packed by the real tar (lib/tarball.h). */
 
 /* What to pack, in archive order. */
 struct layout {
@@ -121,43 +104,8 @@ static const struct layout kill_layout = {
 	.link_dirs = 1, .links = 8, .files_after = 4,
 };
 
-/* Create one member under src, record it in a and list it for tar -T. */
-static int add_member(struct archive *a, FILE *list, const char *src, char type,
-		      const char *target, long long size, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	struct member *m;
-	va_list ap;
-	int ret, len;
-
-	if (a->n == MAX_MEMBERS)
-		return -ENOSPC;
-	m = &a->m[a->n];
-	va_start(ap, fmt);
-	len = vsnprintf(m->name, sizeof(m->name) - 1, fmt, ap);
-	va_end(ap);
-	if (len < 0 || len >= (int)sizeof(m->name) - 1)
-		return -ENAMETOOLONG;
-	m->type = type;
-	m->size = size;
-	snprintf(m->target, sizeof(m->target), "%s", target ? target : "");
-	ret = krepro_path(path, sizeof(path), "%s/%s", src, m->name);
-	if (ret)
-		return ret;
-	if (type == '5')
-		ret = mkdir(path, 0755) ? -errno : 0;
-	else if (type == '2')
-		ret = symlink(target, path) ? -errno : 0;
-	else
-		ret = krepro_write_pattern(path, size, a->n, 0644);
-	if (ret)
-		return ret;
-	a->n++;
-	a->links += type == '2';
-	return fprintf(list, "%s\n", m->name) < 0 ? -EIO : 0;
-}
-
-static int write_members(struct archive *a, FILE *l, const char *src, const struct layout *lo)
+/* Create the layout's members under a->src, in archive order. */
+static int write_members(struct krepro_tar *a, const struct layout *lo)
 {
 	char target[64];
 	int d, s, f, i, ret = 0;
@@ -165,36 +113,36 @@ static int write_members(struct archive *a, FILE *l, const char *src, const stru
 #define TRY(call) do { ret = (call); if (ret) return ret; } while (0)
 	for (i = 0; i < lo->early_links; i++) {
 		snprintf(target, sizeof(target), "../outside/t%02d", i);
-		TRY(add_member(a, l, src, '2', target, 0, "early_%02d", i));
+		TRY(krepro_tar_add(a, KREPRO_TAR_SYMLINK, target, 0, "early_%02d", i));
 	}
 	if (lo->big_size)
-		TRY(add_member(a, l, src, '0', NULL, lo->big_size, "big.bin"));
+		TRY(krepro_tar_add(a, KREPRO_TAR_FILE, NULL, lo->big_size, "big.bin"));
 	if (lo->dirs)
-		TRY(add_member(a, l, src, '5', NULL, 0, "tree"));
+		TRY(krepro_tar_add(a, KREPRO_TAR_DIR, NULL, 0, "tree"));
 	for (d = 0; d < lo->dirs; d++) {
-		TRY(add_member(a, l, src, '5', NULL, 0, "tree/d%d", d));
+		TRY(krepro_tar_add(a, KREPRO_TAR_DIR, NULL, 0, "tree/d%d", d));
 		for (s = 0; s < lo->subdirs; s++) {
-			TRY(add_member(a, l, src, '5', NULL, 0, "tree/d%d/s%d", d, s));
+			TRY(krepro_tar_add(a, KREPRO_TAR_DIR, NULL, 0, "tree/d%d/s%d", d, s));
 			for (f = 0; f < lo->files; f++)
-				TRY(add_member(a, l, src, '0', NULL, 64 + 96 * (d + s + f),
-					       "tree/d%d/s%d/f%d", d, s, f));
+				TRY(krepro_tar_add(a, KREPRO_TAR_FILE, NULL, 64 + 96 * (d + s + f),
+						   "tree/d%d/s%d/f%d", d, s, f));
 		}
 	}
 	if (lo->link_dirs) {
-		TRY(add_member(a, l, src, '5', NULL, 0, "proof"));
-		TRY(add_member(a, l, src, '5', NULL, 0, "proof/of"));
+		TRY(krepro_tar_add(a, KREPRO_TAR_DIR, NULL, 0, "proof"));
+		TRY(krepro_tar_add(a, KREPRO_TAR_DIR, NULL, 0, "proof/of"));
 	}
 	for (d = 0; d < lo->link_dirs; d++)
-		TRY(add_member(a, l, src, '5', NULL, 0, "proof/of/concept%d", d));
+		TRY(krepro_tar_add(a, KREPRO_TAR_DIR, NULL, 0, "proof/of/concept%d", d));
 	for (i = 0; i < lo->links; i++) {
 		snprintf(target, sizeof(target), "../../../bin/x%03d", i);
-		TRY(add_member(a, l, src, '2', target, 0, "proof/of/concept%d/l%03d",
-			       i % lo->link_dirs, i));
+		TRY(krepro_tar_add(a, KREPRO_TAR_SYMLINK, target, 0, "proof/of/concept%d/l%03d",
+				   i % lo->link_dirs, i));
 	}
 	if (lo->files_after)
-		TRY(add_member(a, l, src, '5', NULL, 0, "after"));
+		TRY(krepro_tar_add(a, KREPRO_TAR_DIR, NULL, 0, "after"));
 	for (f = 0; f < lo->files_after; f++)
-		TRY(add_member(a, l, src, '0', NULL, 104 + 8 * f, "after/f%d", f));
+		TRY(krepro_tar_add(a, KREPRO_TAR_FILE, NULL, 104 + 8 * f, "after/f%d", f));
 #undef TRY
 	return 0;
 }
@@ -205,91 +153,19 @@ static int write_members(struct archive *a, FILE *l, const char *src, const stru
  * that failed gives -ECHILD.
  */
 static int make_archive(const char *root, const char *tag, const struct layout *lo,
-			struct archive *a)
+			struct krepro_tar *a)
 {
-	char src[PATH_MAX], list[PATH_MAX];
-	char *argv[] = { "tar", "--format=gnu", "-cf", a->path, "-C", src,
-			 "--no-recursion", "-T", list, NULL };
-	char out[256];
-	FILE *l;
-	int ret;
+	int ret = krepro_tar_begin(a, root, tag);
 
-	a->n = a->links = 0;
-	ret = krepro_path(src, sizeof(src), "%s/src-%s", root, tag);
 	if (!ret)
-		ret = krepro_path(list, sizeof(list), "%s/%s.list", root, tag);
+		ret = write_members(a, lo);
 	if (!ret)
-		ret = krepro_path(a->path, sizeof(a->path), "%s/%s.tar", root, tag);
-	if (ret)
-		return ret;
-	if (mkdir(src, 0755))
-		return -errno;
-	l = fopen(list, "we");
-	if (!l)
-		return -errno;
-	ret = write_members(a, l, src, lo);
-	if (fclose(l) && !ret)
-		ret = -EIO;
-	if (ret)
-		return ret;
-	ret = krepro_capture(argv, out, sizeof(out));
-	if (ret)
-		return ret < 0 ? ret : -ECHILD;
-	return krepro_read_whole(a->path, &a->data, &a->len);
-}
-
-/*
- * Count the members the real tar lists, and its symlinks ('l' in tar -tv):
- * the archive must hold what was written.  0 or -errno.
- */
-static int list_archive(const struct archive *a, int *members, int *links)
-{
-	char *argv[] = { "tar", "-tvf", (char *)a->path, NULL };
-	size_t len = 256 * 1024;
-	char *out = malloc(len), *line, *end;
-	int ret;
-
-	if (!out)
-		return -ENOMEM;
-	ret = krepro_capture(argv, out, len);
-	*members = *links = 0;
-	for (line = out; !ret && *line; line = *end ? end + 1 : end) {
-		end = strchrnul(line, '\n');
-		(*members)++;
-		*links += line[0] == 'l';
-	}
-	free(out);
-	return ret < 0 ? ret : ret ? -ECHILD : 0;
-}
-
-/* Offset of the header of name in the archive, or -ENOENT. */
-static long long header_offset(const struct archive *a, const char *name)
-{
-	size_t off;
-
-	for (off = 0; off + TAR_BLOCK <= a->len; off += TAR_BLOCK)
-		if (!strncmp(a->data + off, name, 100) &&
-		    !memcmp(a->data + off + 257, "ustar", 5))
-			return off;
-	return -ENOENT;
+		ret = krepro_tar_pack(a);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
 /* Running tar.                                                          */
-
-/* 0 when "tar" on PATH is GNU tar, -ENOENT missing, -ENOTSUP another tar. */
-static int have_gnu_tar(void)
-{
-	char *argv[] = { "tar", "--version", NULL };
-	char out[256];
-	int ret = krepro_capture(argv, out, sizeof(out));
-
-	if (ret < 0)
-		return ret;
-	if (ret == KREPRO_CHILD_EXEC_FAILED)
-		return -ENOENT;
-	return strstr(out, "GNU tar") ? 0 : -ENOTSUP;
-}
 
 /* In each tar's child, before exec: wait for the start, take the lock. */
 struct tar_start {
@@ -380,7 +256,7 @@ static bool is_placeholder(const struct stat *st)
 	return S_ISREG(st->st_mode) && st->st_size == 0 && !(st->st_mode & 07777);
 }
 
-static int check_symlink(const char *path, const struct member *m, const struct stat *st,
+static int check_symlink(const char *path, const struct krepro_tar_member *m, const struct stat *st,
 			 struct tally *t)
 {
 	char link[PATH_MAX];
@@ -406,14 +282,14 @@ static int check_symlink(const char *path, const struct member *m, const struct 
 }
 
 /* Compare the tree in dir with what the archive holds.  0 or -errno. */
-static int check_tree(const char *dir, const struct archive *a, struct tally *t)
+static int check_tree(const char *dir, const struct krepro_tar *a, struct tally *t)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	int i, ret;
 
 	for (i = 0; i < a->n; i++) {
-		const struct member *m = &a->m[i];
+		const struct krepro_tar_member *m = &a->m[i];
 
 		ret = krepro_path(path, sizeof(path), "%s/%s", dir, m->name);
 		if (ret)
@@ -422,17 +298,17 @@ static int check_tree(const char *dir, const struct archive *a, struct tally *t)
 			if (errno != ENOENT)
 				return -errno;
 			TREE_NOTE(t, MISSING, "%s: missing", m->name);
-		} else if (m->type == '2') {
+		} else if (m->type == KREPRO_TAR_SYMLINK) {
 			ret = check_symlink(path, m, &st, t);
 			if (ret)
 				return ret;
-		} else if (m->type == '5' && !S_ISDIR(st.st_mode)) {
+		} else if (m->type == KREPRO_TAR_DIR && !S_ISDIR(st.st_mode)) {
 			TREE_NOTE(t, WRONG_TYPE, "%s: mode %o instead of a directory",
 				  m->name, st.st_mode);
-		} else if (m->type == '0' && !S_ISREG(st.st_mode)) {
+		} else if (m->type == KREPRO_TAR_FILE && !S_ISREG(st.st_mode)) {
 			TREE_NOTE(t, WRONG_TYPE, "%s: mode %o instead of a file", m->name,
 				  st.st_mode);
-		} else if (m->type == '0' && st.st_size != m->size) {
+		} else if (m->type == KREPRO_TAR_FILE && st.st_size != m->size) {
 			TREE_NOTE(t, WRONG_SIZE, "%s: %lld bytes instead of %lld", m->name,
 				  (long long)st.st_size, m->size);
 		}
@@ -510,7 +386,7 @@ static int reap_tars(const pid_t *pids, int ntars, char logs[][PATH_MAX], struct
  * an error *step names what could not be done (nothing of the round's
  * verdict was decided).
  */
-static int extraction_round(const char *root, const struct archive *a, int round,
+static int extraction_round(const char *root, const struct krepro_tar *a, int round,
 			    bool lock, struct tally *t, const char **step)
 {
 	char dir[PATH_MAX], logs[RACE_TARS][PATH_MAX];
@@ -619,7 +495,7 @@ static void race_add(struct krepro_race *r, const struct tally *t, enum hit_rule
 }
 
 /* Extraction rounds over the racy budget.  0, or -errno (log->step set). */
-static int extraction_race(const char *root, const struct archive *a, int *round,
+static int extraction_race(const char *root, const struct krepro_tar *a, int *round,
 			   bool lock, enum hit_rule rule, struct krepro_race *r,
 			   struct race_log *log)
 {
@@ -647,7 +523,7 @@ static int extraction_race(const char *root, const struct archive *a, int *round
 
 FIXTURE(tar_race) {
 	char root[PATH_MAX];
-	struct archive ar;
+	struct krepro_tar ar;
 	int round;
 };
 
@@ -669,7 +545,7 @@ FIXTURE_TEARDOWN(tar_race)
 
 /* SKIP unless "tar" on PATH is GNU tar (busybox tar makes no placeholders). */
 #define REQUIRE_GNU_TAR() do { \
-		int _ret = have_gnu_tar(); \
+		int _ret = krepro_have_gnu_tar(); \
 		if (_ret == -ENOENT || _ret == -ENOTSUP) \
 			SKIP(return, "%s", _ret == -ENOENT ? "tar is not installed" : \
 			     "tar on PATH is not GNU tar: no delayed-link placeholders"); \
@@ -682,7 +558,7 @@ FIXTURE_TEARDOWN(tar_race)
 		\
 		KREPRO_SETUP_ASSERT(!_ret, "cannot make the archive: %s", \
 				    _ret == -ECHILD ? "tar -c failed" : strerror(-_ret)); \
-		_ret = list_archive(&self->ar, &_n, &_l); \
+		_ret = krepro_tar_count(&self->ar, &_n, &_l); \
 		KREPRO_SETUP_ASSERT(!_ret, "cannot list the archive: %s", \
 				    _ret == -ECHILD ? "tar -t failed" : strerror(-_ret)); \
 		KREPRO_SETUP_ASSERT(_n == self->ar.n && _l == self->ar.links && \
@@ -756,35 +632,6 @@ TEST_F_TIMEOUT(tar_race, flock_serialised_extractions_are_exact, RACE_TIMEOUT)
 				 log.first_tar);
 }
 
-/* Files made in a watched directory: placeholders, when written and closed. */
-struct link_watch {
-	int created, closed;		/* IN_CREATE, IN_CLOSE_WRITE seen */
-	char first[NAME_MAX + 1];	/* the first name written */
-};
-
-/* Read the inotify events queued so far into w.  0, or -errno. */
-static int drain_events(int fd, struct link_watch *w)
-{
-	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-	const struct inotify_event *ev;
-	ssize_t n;
-	char *p;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
-			ev = (const void *)p;
-			if (ev->mask & IN_Q_OVERFLOW)
-				return -EOVERFLOW;
-			if (!ev->len || (ev->mask & IN_ISDIR))
-				continue;
-			w->created += !!(ev->mask & IN_CREATE);
-			if ((ev->mask & IN_CLOSE_WRITE) && !w->closed++)
-				snprintf(w->first, sizeof(w->first), "%s", ev->name);
-		}
-	}
-	return n < 0 && errno != EAGAIN ? -errno : 0;
-}
-
 /*
  * Validate that a tar killed with SIGKILL after making its placeholders
  * and before its end of archive leaves 0-byte mode-000 files for good.
@@ -793,7 +640,7 @@ TEST_F_TIMEOUT(tar_race, killed_extraction_leaves_mode_000_placeholders, 60)
 {
 	int in, feed[2], ret, status, i, placeholders = 0;
 	char dir[PATH_MAX], path[PATH_MAX];
-	struct link_watch w = { 0 };
+	struct krepro_watch w = { 0 };
 	long long prefix;
 	struct stat st;
 	pid_t pid;
@@ -807,9 +654,9 @@ TEST_F_TIMEOUT(tar_race, killed_extraction_leaves_mode_000_placeholders, 60)
 	 * blocks for more.  It cannot reach the end of the archive, so the
 	 * kill lands in the window on every run, with no timing involved.
 	 */
-	prefix = header_offset(&self->ar, "big.bin");
+	prefix = krepro_tar_header_offset(&self->ar, "big.bin");
 	KREPRO_SETUP_ASSERT(prefix >= 0, "the archive has no big.bin");
-	prefix = (prefix + 2 * TAR_BLOCK + TAR_RECORD - 1) / TAR_RECORD * TAR_RECORD;
+	prefix = (prefix + 2 * KREPRO_TAR_BLOCK + KREPRO_TAR_RECORD - 1) / KREPRO_TAR_RECORD * KREPRO_TAR_RECORD;
 	KREPRO_SETUP_ASSERT((long long)self->ar.len > prefix + kill_layout.big_size / 2,
 			    "the archive ends %lld bytes after big.bin's first records",
 			    (long long)self->ar.len - prefix);
@@ -819,7 +666,7 @@ TEST_F_TIMEOUT(tar_race, killed_extraction_leaves_mode_000_placeholders, 60)
 	KREPRO_SETUP_OK(krepro_path(dir, sizeof(dir), "%s/kill", self->root), "name the directory");
 	KREPRO_SETUP_ASSERT(!mkdir(dir, 0755), "cannot make %s: %s", dir, strerror(errno));
 	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	ret = in < 0 || inotify_add_watch(in, dir, IN_CREATE | IN_CLOSE_WRITE) < 0 ||
+	ret = in < 0 || inotify_add_watch(in, dir, KREPRO_WATCH_EVENTS) < 0 ||
 	      pipe2(feed, O_CLOEXEC) ? -errno : 0;
 	KREPRO_SETUP_OK(ret, "watch the extraction directory");
 
@@ -837,7 +684,7 @@ TEST_F_TIMEOUT(tar_race, killed_extraction_leaves_mode_000_placeholders, 60)
 		ret = poll(&pfd, 1, 45000);
 		ASSERT_EQ(1, ret) TH_LOG("placeholders closed: %d of %d before the wait "
 					 "ended", w.closed, kill_layout.early_links);
-		ASSERT_EQ(0, drain_events(in, &w));
+		ASSERT_EQ(0, krepro_watch_drain(in, &w));
 	}
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	status = krepro_child_wait(pid);
@@ -876,7 +723,7 @@ static int watch_link_dirs(int in, const char *dir, int link_dirs)
 			return ret;
 		if (mkdir(path, 0755))
 			return -errno;
-		if (i >= 2 && inotify_add_watch(in, path, IN_CREATE | IN_CLOSE_WRITE) < 0)
+		if (i >= 2 && inotify_add_watch(in, path, KREPRO_WATCH_EVENTS) < 0)
 			return -errno;
 	}
 	return 0;
@@ -889,7 +736,7 @@ static int watch_link_dirs(int in, const char *dir, int link_dirs)
 TEST_F(tar_race, absolute_names_extraction_makes_no_placeholders)
 {
 	bool absolute = !krepro_negative();
-	struct link_watch w = { 0 };
+	struct krepro_watch w = { 0 };
 	char dir[PATH_MAX], log[PATH_MAX];
 	struct tally t = { 0 };
 	int in, ret, status;
@@ -916,7 +763,7 @@ TEST_F(tar_race, absolute_names_extraction_makes_no_placeholders)
 			    "tar did not run (status %d)", status);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("tar exited with status 0x%x", status);
-	ret = drain_events(in, &w);
+	ret = krepro_watch_drain(in, &w);
 	close(in);
 	ASSERT_EQ(0, ret) TH_LOG("inotify: %s", strerror(-ret));
 
