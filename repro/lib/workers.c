@@ -49,30 +49,39 @@ unsigned long krepro_counters_sum(const unsigned long *counters, int n)
 int krepro_counters_wait(const unsigned long *counters, const unsigned long *since,
 			 int n, unsigned long more, double stall_s)
 {
-	unsigned long *last, now;
-	double progress = krepro_now();
-	bool done;
+	unsigned long *last = malloc(n * sizeof(*last)), now;
+	double *moved = malloc(n * sizeof(*moved)), t = krepro_now();
+	bool done = false, stalled = false;
 	int i;
 
-	last = malloc(n * sizeof(*last));
-	if (!last)
+	if (!last || !moved) {
+		free(last);
+		free(moved);
 		return -ENOMEM;
-	memcpy(last, since, n * sizeof(*last));
-	for (;;) {
+	}
+	for (i = 0; i < n; i++) {
+		last[i] = since[i];
+		moved[i] = t;
+	}
+	while (!done && !stalled) {
+		t = krepro_now();
 		done = true;
 		for (i = 0; i < n; i++) {
 			now = __atomic_load_n(&counters[i], __ATOMIC_SEQ_CST);
-			if (now < since[i] + more)
-				done = false;
-			if (now == last[i])
+			if (now != last[i]) {
+				last[i] = now;
+				moved[i] = t;
+			}
+			if (now >= since[i] + more)
 				continue;
-			last[i] = now;
-			progress = krepro_now();
+			/* Short of its goal: it must keep moving on its own. */
+			done = false;
+			stalled |= t - moved[i] > stall_s;
 		}
-		if (done || krepro_now() - progress > stall_s)
-			break;
-		usleep(1000);
+		if (!done && !stalled)
+			usleep(1000);
 	}
 	free(last);
+	free(moved);
 	return done ? 0 : -ETIMEDOUT;
 }

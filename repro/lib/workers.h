@@ -31,9 +31,9 @@ unsigned long krepro_counters_sum(const unsigned long *counters, int n);
 /*
  * Wait until each of the n counters has gone `more` past since[i] (so at
  * least more - 1 of the worker's steps started after since was read).
- * -ETIMEDOUT when none of the counters moved for stall_s seconds before
- * all of them got there.  Any counter's move is progress, even one past
- * its goal: a worker stalled while another keeps counting waits on.
+ * -ETIMEDOUT when a counter still short of its goal did not move for
+ * stall_s seconds: each worker must make progress on its own, so one
+ * stalled worker is noticed even while the others keep counting.
  */
 int krepro_counters_wait(const unsigned long *counters, const unsigned long *since,
 			 int n, unsigned long more, double stall_s);

@@ -72,6 +72,25 @@ TEST_F(workers, wait_times_out_when_nothing_counts)
 	EXPECT_LE(0.2, krepro_now() - start);
 }
 
+/* Count on worker 0 only: worker 1 has stalled from the start. */
+static void count_first_only(int i, void *arg)
+{
+	if (i == 0)
+		count(i, arg);
+	pause();
+}
+
+/* Validate that one stalled worker ends the wait though another counts. */
+TEST_F(workers, wait_times_out_when_one_worker_stalls)
+{
+	static const unsigned long none[WORKERS];
+
+	ASSERT_EQ(0, krepro_workers_start(WORKERS, count_first_only, self->counters));
+	EXPECT_EQ(-ETIMEDOUT, krepro_counters_wait(self->counters, none, WORKERS, 1000000, 0.3));
+	EXPECT_LT(0UL, self->counters[0]);
+	EXPECT_EQ(0UL, self->counters[1]);
+}
+
 /* Validate that a goal already reached needs no wait and no progress. */
 TEST_F(workers, wait_for_a_goal_already_reached_returns_at_once)
 {
