@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +52,36 @@ static bool is_absent(enum outcome o)
 
 /* ---- loading ---- */
 
+/*
+ * Loading stops at the first thing wrong, however deep in a run.json it
+ * is found: the one-line reason goes to *why and the loader jumps back to
+ * matrix_load_only, which returns it.  (A half-built matrix is dropped
+ * by its caller, which exits; nothing is written.)
+ */
+struct load_error {
+	jmp_buf back;
+	char *why;
+};
+
 struct loader {
 	struct matrix *m;
 	const char *file;	/* for messages */
 	const char *dir;
+	struct load_error *err;
 };
+
+static void fail_load(struct load_error *e, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+static void fail_load(struct load_error *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&e->why, fmt, ap) < 0)
+		e->why = NULL;
+	va_end(ap);
+	longjmp(e->back, 1);
+}
 
 static void bad_file(const struct loader *l, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
@@ -67,7 +94,7 @@ static void bad_file(const struct loader *l, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	die(EXIT_USAGE, "cannot read %s: %s", l->file, msg ? msg : "out of memory");
+	fail_load(l->err, "cannot read %s: %s", l->file, msg ? msg : "out of memory");
 }
 
 static const char *need_str(const struct loader *l, const struct jval *o,
@@ -266,30 +293,32 @@ static void note_shard(const struct jval *root, const struct loader *l)
 		m->nshards++;
 	}
 	if (m->shards[i].have[idx - 1])
-		die(EXIT_USAGE, "cannot compare: shard %d/%d given twice (%s)", idx, count, l->dir);
+		fail_load(l->err, "cannot compare: shard %d/%d given twice (%s)", idx, count,
+			  l->dir);
 	m->shards[i].have[idx - 1] = 1;
 }
 
-static void check_shards(const struct matrix *m)
+static void check_shards(const struct matrix *m, struct load_error *e)
 {
 	for (int i = 0; i < m->nshards; i++)
 		for (int j = 0; j < m->shards[i].count; j++)
 			if (!m->shards[i].have[j])
-				die(EXIT_USAGE, "cannot compare: shard %d/%d is missing "
-				    "(the set includes %s)", j + 1, m->shards[i].count,
-				    m->shards[i].first_dir);
+				fail_load(e, "cannot compare: shard %d/%d is missing (the set "
+					  "includes %s)", j + 1, m->shards[i].count,
+					  m->shards[i].first_dir);
 }
 
-static void load_one(struct matrix *m, const char *dir, const char *only)
+static void load_one(struct matrix *m, const char *dir, const char *only,
+		     struct load_error *e)
 {
 	char *file = xasprintf("%s/run.json", dir), *err = NULL;
-	struct loader l = { .m = m, .file = file, .dir = dir };
+	struct loader l = { .m = m, .file = file, .dir = dir, .err = e };
 	const struct jval *kernels, *results;
 	struct jval *root;
 	int *kmap, i, j, old_nk = m->nk;
 
 	if (!is_dir(dir))
-		die(EXIT_USAGE, "cannot read %s: not a run directory", dir);
+		fail_load(e, "cannot read %s: not a run directory", dir);
 	root = store_load(file, &err);
 	if (!root)
 		bad_file(&l, "%s", err);
@@ -401,36 +430,12 @@ void matrix_from_pairs(struct matrix *m, const struct run_opts *o)
 	}
 }
 
-void matrix_load(struct matrix *m, char **dirs, int ndirs)
-{
-	matrix_load_only(m, dirs, NULL, ndirs);
-}
-
-void matrix_keep_cases(struct matrix *m, char **cases, int ncases)
-{
-	int i, j, kept = 0;
-
-	for (i = 0; i < m->nrows; i++) {
-		bool keep = false;
-
-		for (j = 0; j < ncases; j++)
-			if (!strcmp(m->rows[i].kase, cases[j]))
-				keep = true;
-		if (keep)
-			m->rows[kept++] = m->rows[i];
-	}
-	m->nrows = kept;
-}
-
-void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndirs)
+/* Columns in kernel version order, rows by case name. */
+static void matrix_order(struct matrix *m)
 {
 	struct cmp_kernel *sorted;
 	int i, j, *perm;
 
-	memset(m, 0, sizeof(*m));
-	for (i = 0; i < ndirs; i++)
-		load_one(m, dirs[i], only ? only[i] : NULL);
-	check_shards(m);
 	/* Columns in version order; cells follow their kernel. */
 	sorted = xcalloc(m->nk ? m->nk : 1, sizeof(*sorted));
 	memcpy(sorted, m->kernels, sizeof(*sorted) * m->nk);
@@ -459,6 +464,44 @@ void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndir
 			m->rows[j] = m->rows[j - 1];
 			m->rows[j - 1] = t;
 		}
+}
+
+int matrix_load(struct matrix *m, char **dirs, int ndirs, char **why)
+{
+	return matrix_load_only(m, dirs, NULL, ndirs, why);
+}
+
+void matrix_keep_cases(struct matrix *m, char **cases, int ncases)
+{
+	int i, j, kept = 0;
+
+	for (i = 0; i < m->nrows; i++) {
+		bool keep = false;
+
+		for (j = 0; j < ncases; j++)
+			if (!strcmp(m->rows[i].kase, cases[j]))
+				keep = true;
+		if (keep)
+			m->rows[kept++] = m->rows[i];
+	}
+	m->nrows = kept;
+}
+
+int matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndirs,
+		     char **why)
+{
+	struct load_error e = { .why = NULL };
+
+	memset(m, 0, sizeof(*m));
+	if (setjmp(e.back)) {
+		*why = e.why ? e.why : xstrdup("cannot read the run directories");
+		return -1;
+	}
+	for (int i = 0; i < ndirs; i++)
+		load_one(m, dirs[i], only ? only[i] : NULL, &e);
+	check_shards(m, &e);
+	matrix_order(m);
+	return 0;
 }
 
 int matrix_set_baseline(struct matrix *m, const char *spec)

@@ -71,17 +71,19 @@ const char *change_name(enum change c);
 
 /*
  * Load run directories (run.json each; shards merge, the same kernel and
- * case in several directories add up).  Exits 2 with one line naming the
- * file on a missing, corrupt or too new run.json.
+ * case in several directories add up).  Returns 0, or -1 with one line in
+ * *why (malloc'd) naming the file on a missing, corrupt or too new
+ * run.json, or the shard that is missing or given twice.
  */
-void matrix_load(struct matrix *m, char **dirs, int ndirs);
+int matrix_load(struct matrix *m, char **dirs, int ndirs, char **why);
 /*
  * The matrix of a run still in memory, one column per kernel of o, for
  * deciding what to run next (no run.json involved).
  */
 void matrix_from_pairs(struct matrix *m, const struct run_opts *o);
-/* The same, taking from dirs[i] only kernel only[i] (NULL: all). */
-void matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndirs);
+/* The same as matrix_load, taking from dirs[i] only kernel only[i] (NULL: all). */
+int matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndirs,
+		     char **why);
 /* Drop the rows of every case not listed. */
 void matrix_keep_cases(struct matrix *m, char **cases, int ncases);
 /* Pick the baseline column by spec (NULL: the oldest kernel); -1 if unknown. */

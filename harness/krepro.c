@@ -756,6 +756,7 @@ static int cmd_compare(int argc, char **argv)
 	const char *baseline = NULL;
 	bool strict = false;
 	struct matrix m;
+	char *why = NULL;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -781,7 +782,8 @@ static int cmd_compare(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("compare: no run directory given");
-	matrix_load(&m, argv + optind, argc - optind);
+	if (matrix_load(&m, argv + optind, argc - optind, &why))
+		die(EXIT_USAGE, "%s", why);
 	if (!m.nk)
 		die(EXIT_USAGE, "cannot compare: no kernel in %s", argv[optind]);
 	if (matrix_set_baseline(&m, baseline) < 0)
@@ -1020,7 +1022,7 @@ static int cmd_gate(int argc, char **argv, const char *root)
 	struct gate_cli gc;
 	struct case_set set;
 	struct matrix m;
-	char *dirs[2], *err = NULL;
+	char *dirs[2], *err = NULL, *why = NULL;
 	const char *only[2];
 	int ndirs;
 
@@ -1049,7 +1051,8 @@ static int cmd_gate(int argc, char **argv, const char *root)
 			return rc;
 	}
 	ndirs = gate_sources(&gc, dirs, only);
-	matrix_load_only(&m, dirs, only, ndirs);
+	if (matrix_load_only(&m, dirs, only, ndirs, &why))
+		die(EXIT_USAGE, "%s", why);
 	matrix_keep_cases(&m, gc.cases, gc.ncases);
 	if (matrix_set_baseline(&m, gc.g[0].spec) < 0)
 		die(EXIT_INFRA, "cannot gate: no results for %s", gc.g[0].spec);
