@@ -82,9 +82,9 @@ $(B)/krepro: harness/krepro.c $(CORE_OBJS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) -lm
 
-$(B)/tests/%: harness/tests/%.c harness/tests/check.h $(CORE_OBJS) $(HARNESS_HDRS)
+$(B)/tests/%: harness/tests/%.c $(CORE_OBJS) $(HARNESS_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm
+	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm
 
 # Every default case on the default kernels, then their comparison (the
 # older kernel is the baseline).  The exit status is the worse of the two.
@@ -99,7 +99,7 @@ $(B)/lib-tests/%: repro/lib/tests/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS)
 	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
 
 unit: $(UNIT_BINS) $(LIB_TEST_BINS)
-	@for t in $(UNIT_BINS) $(LIB_TEST_BINS); do $$t || exit 1; done
+	@rc=0; for t in $(UNIT_BINS) $(LIB_TEST_BINS); do $$t || rc=1; done; exit $$rc
 
 bats: all
 	bats ci/

@@ -15,7 +15,10 @@
 #include "classify.h"
 #include "run.h"
 #include "cli.h"
-#include "check.h"
+#include "kselftest_harness.h"
+
+/* A check inside a test: the test fails, the others still run. */
+#define CHECK(cond) EXPECT_TRUE(!!(cond))
 
 /* A VM's report: the console given, a taint read after every result line. */
 static void classify_vm(struct pair *p, struct guest_report *g, const char *console,
@@ -27,7 +30,7 @@ static void classify_vm(struct pair *p, struct guest_report *g, const char *cons
 }
 
 
-static void test_ktap(void)
+TEST(ktap_parser_keeps_results_diagnostics_and_the_running_test)
 {
 	struct ktap k;
 
@@ -48,7 +51,7 @@ static void test_ktap(void)
 	ktap_free(&k);
 }
 
-static void test_case_parse(void)
+TEST(case_declarations_parse_or_name_the_bad_line)
 {
 	struct case_decl c;
 	char *err = NULL;
@@ -72,7 +75,7 @@ static void test_case_parse(void)
 	CHECK(err && strstr(err, "declared twice"));
 }
 
-static void test_kernel_spec(void)
+TEST(kernel_specs_parse_or_are_refused)
 {
 	struct kernel k;
 	char *err = NULL;
@@ -88,7 +91,7 @@ static void test_kernel_spec(void)
 	CHECK(kernel_parse("vmlinuz", &k, &err) == -1 && strstr(err, "bad kernel spec"));
 }
 
-static void test_apt_newest(void)
+TEST(the_newest_cloud_kernel_of_a_series_is_picked)
 {
 	struct apt_kernel l[] = {
 		{ "6.1.0-9-cloud-amd64", "" }, { "6.1.0-47-cloud-amd64", "" },
@@ -102,7 +105,7 @@ static void test_apt_newest(void)
 	CHECK(!apt_newest_cloud(l, 5, "5.10"));
 }
 
-static void test_channel(void)
+TEST(channel_frames_need_the_boot_marker)
 {
 	struct guest_report g;
 
@@ -135,7 +138,7 @@ static struct pair make_pair(struct case_decl *c, struct kernel *k)
 	return p;
 }
 
-static void test_classify(void)
+TEST(a_run_is_classified_from_the_kernel_evidence)
 {
 	struct case_decl c;
 	struct kernel k;
@@ -272,7 +275,7 @@ static void test_classify(void)
 	      p.subs[1].outcome == OUT_TIMEOUT);
 }
 
-static void test_stats(void)
+TEST(racy_statistics_lines_fold_into_k_of_n)
 {
 	struct ktap_stats st;
 	char *why;
@@ -340,7 +343,7 @@ static void test_stats(void)
 }
 
 /* Every mitigation names its danger; a pass without it shown does not count. */
-static void test_guards(void)
+TEST(a_mitigation_counts_only_with_its_danger_shown)
 {
 	struct case_decl c;
 	struct kernel k;
@@ -396,7 +399,7 @@ static void test_guards(void)
 	CHECK(p.subs[2].outcome == OUT_FAIL && p.subs[3].outcome == OUT_FAIL);
 }
 
-static void test_cpio(void)
+TEST(the_guest_image_is_a_valid_newc_cpio)
 {
 	struct cpio c = { 0 };
 
@@ -411,13 +414,11 @@ static void test_cpio(void)
 	cpio_free(&c);
 }
 
-static void put(const char *path, const char *text)
-{
-	CHECK(write_file_atomic(path, text, strlen(text)) == 0);
-}
+/* Write a test file; a test body's check, so a macro. */
+#define put(path, text) CHECK(write_file_atomic((path), (text), strlen(text)) == 0)
 
 /* Modules come with their dependencies, deps first; '-' and '_' alike. */
-static void test_image_modules(void)
+TEST(guest_image_modules_resolve_with_their_dependencies)
 {
 	char dir[] = "/tmp/krepro-unit.XXXXXX";
 	struct kernel k = { 0 };
@@ -452,17 +453,4 @@ static void test_image_modules(void)
 	remove_tree(dir);
 }
 
-int main(void)
-{
-	test_ktap();
-	test_case_parse();
-	test_kernel_spec();
-	test_apt_newest();
-	test_channel();
-	test_classify();
-	test_stats();
-	test_guards();
-	test_cpio();
-	test_image_modules();
-	return check_report();
-}
+TEST_HARNESS_MAIN

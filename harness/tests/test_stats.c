@@ -13,7 +13,10 @@
 #include "json.h"
 #include "stats.h"
 #include "cli.h"
-#include "check.h"
+#include "kselftest_harness.h"
+
+/* A check inside a test: the test fails, the others still run. */
+#define CHECK(cond) EXPECT_TRUE(!!(cond))
 
 
 /* |got - want| within tol, relative to want (absolute near 0). */
@@ -65,7 +68,7 @@ static bool parses_to_num(const char *text, double want)
 	return ok;
 }
 
-static void test_json_values(void)
+TEST(json_values_of_every_type_parse)
 {
 	const char *doc = " {\"a\": [1, -2.5e3, {\"b\": true, \"c\": null}],\n"
 			  "\t\"d\": {\"e\": \"x\"}, \"f\": false, \"g\": [], \"h\": {},\r\n"
@@ -108,7 +111,7 @@ static void test_json_values(void)
 	json_free(v);
 }
 
-static void test_json_strings(void)
+TEST(json_strings_decode_escapes_and_utf8)
 {
 	CHECK(parses_to_str("\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"", "\" \\ / \b \f \n \r \t"));
 	CHECK(parses_to_str("\"\\u0041\\u00e9\\u20AC\"", "A\xc3\xa9\xe2\x82\xac"));
@@ -121,7 +124,7 @@ static void test_json_strings(void)
 	CHECK(parses_to_str("\"\"", ""));
 }
 
-static void test_json_numbers(void)
+TEST(json_numbers_parse_as_rfc_8259_says)
 {
 	CHECK(parses_to_num("0", 0));
 	CHECK(parses_to_num("-0", 0));
@@ -134,7 +137,7 @@ static void test_json_numbers(void)
 	CHECK(parses_to_num("1e-400", 0));	/* underflow is just 0 */
 }
 
-static void test_json_errors(void)
+TEST(bad_json_is_refused_with_line_and_column)
 {
 	char deep[600];
 	struct jval *v;
@@ -202,7 +205,7 @@ static void test_json_errors(void)
 	CHECK(json_parse("{\"a\":", NULL) == NULL);	/* err may be NULL */
 }
 
-static void test_json_get(void)
+TEST(json_getters_fall_back_on_absent_or_mistyped_members)
 {
 	struct jval *v = json_parse("{\"a\": 1, \"s\": \"x\", \"a\": 2, \"b\": true, \"n\": null}", NULL);
 
@@ -230,7 +233,7 @@ static void test_json_get(void)
 }
 
 /* Writer output reads back. */
-static void test_json_roundtrip(void)
+TEST(json_written_reads_back_the_same)
 {
 	struct buf b = { 0 };
 	struct jval *v;
@@ -258,7 +261,7 @@ static bool wilson_is(long k, long n, double lo, double hi)
 	return near(l, lo, 1e-6) && near(h, hi, 1e-6);
 }
 
-static void test_wilson(void)
+TEST(wilson_intervals_match_the_reference_values)
 {
 	double lo, hi;
 
@@ -279,7 +282,7 @@ static void test_wilson(void)
 	CHECK(near(lo, 0.25, 1e-12) && near(hi, 0.25, 1e-12));
 }
 
-static void test_fisher(void)
+TEST(fisher_exact_test_matches_the_reference_values)
 {
 	CHECK(rel_near(fisher_two_sided(3, 10, 0, 10), 0.2105263158, 1e-6));
 	CHECK(rel_near(fisher_two_sided(10, 20, 2, 20), 0.01381414785, 1e-6));
@@ -308,7 +311,7 @@ static void test_fisher(void)
 	CHECK(rel_near(fisher_two_sided(12, 40, 3, 37), fisher_two_sided(3, 37, 12, 40), 1e-9));
 }
 
-static void test_runs_to_decide(void)
+TEST(runs_to_decide_matches_exact_enumeration)
 {
 	double t0;
 
@@ -344,16 +347,4 @@ static void test_runs_to_decide(void)
 	CHECK(now_monotonic() - t0 < 10);
 }
 
-int main(void)
-{
-	test_json_values();
-	test_json_strings();
-	test_json_numbers();
-	test_json_errors();
-	test_json_get();
-	test_json_roundtrip();
-	test_wilson();
-	test_fisher();
-	test_runs_to_decide();
-	return check_report();
-}
+TEST_HARNESS_MAIN
