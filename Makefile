@@ -45,7 +45,7 @@ UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 LIB_TEST_SRCS := $(wildcard repro/lib/tests/test_*.c)
 LIB_TEST_BINS := $(patsubst repro/lib/tests/%.c,$(B)/lib-tests/%,$(LIB_TEST_SRCS))
 
-.PHONY: all setup run check unit bats host-check vm-check bench clean
+.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup
 all: $(B)/krepro $(REPRO_BINS)
 
 setup:
@@ -110,6 +110,33 @@ check: setup all
 	sh ci/layers.sh
 	$(MAKE) --no-print-directory unit
 	bats ci/
+
+# Fuzzing the parsers the harness owns (case declarations, KTAP and its
+# statistics lines, the guest channel, run.json) with libFuzzer from
+# Debian's clang, under ASan and UBSan; FUZZ_SECONDS per target.  The
+# seeds live in fuzz/corpus/; the corpus grows in build/fuzz/ only.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SRCS    := $(HARNESS_SRCS) $(VM_SRCS) $(LIB_SRCS)
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -Wall -Wno-unused-parameter
+
+fuzz-setup:
+	@sh vm/setup-packages.sh clang libclang-rt-14-dev
+
+$(B)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_SRCS) $(HARNESS_HDRS) | fuzz-setup
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) -lm
+
+# The harness is a short-lived command that frees little: no leak checks.
+fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+		c=$(B)/fuzz/corpus-$${t#fuzz_}; mkdir -p $$c; cp fuzz/corpus/$${t#fuzz_}/* $$c/; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		ASAN_OPTIONS=detect_leaks=0 $(B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 -artifact_prefix=$(B)/fuzz/$$t- $$c \
+			>$(B)/fuzz/$$t.log 2>&1 || rc=1; \
+		grep -E "stat::number_of_executed_units|^Done|ERROR: |SUMMARY: " $(B)/fuzz/$$t.log; \
+	done; exit $$rc
 
 bench: all
 	sh bench/run.sh

@@ -154,6 +154,9 @@ void ktap_free(struct ktap *k)
 #define STATS_TAG "# " WIRE_STATS_TAG
 #define SETUP_FAILED_TAG "# " WIRE_SETUP_FAILED_TAG
 
+/* The largest value a statistics field may hold (found by fuzzing). */
+#define STATS_MAX 1e9
+
 static int stats_number(const char *val, bool allow_none, double *out)
 {
 	char *end;
@@ -166,7 +169,8 @@ static int stats_number(const char *val, bool allow_none, double *out)
 		return -1;
 	errno = 0;
 	*out = strtod(val, &end);
-	return errno || *end ? -1 : 0;
+	/* Rounds, counts and milliseconds: whole enough to fit an int. */
+	return errno || *end || *out > STATS_MAX ? -1 : 0;
 }
 
 int ktap_stats_parse(const char *diag, struct ktap_stats *st, char **why)
@@ -208,7 +212,7 @@ int ktap_stats_parse(const char *diag, struct ktap_stats *st, char **why)
 			continue;
 		}
 		if (stats_number(eq + 1, !strcmp(word, "first_hit_ms"), &v)) {
-			*why = xasprintf("krepro-stats: %s=%s is not a number", word, eq + 1);
+			*why = xasprintf("krepro-stats: %s=%s is not a number up to 1e9", word, eq + 1);
 			break;
 		}
 		if (!strcmp(word, "k")) {

@@ -3,6 +3,7 @@
 #define KREPRO_CHANNEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The taint read right after a result line: where in the KTAP it stood. */
 struct taint_mark {

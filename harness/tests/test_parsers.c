@@ -301,6 +301,10 @@ TEST(racy_statistics_lines_fold_into_k_of_n)
 	CHECK(why && strstr(why, "k=9 is more than n=5"));
 	CHECK(ktap_stats_parse("# krepro-stats: k=1 n=5 elapsed_ms=1\n", &st, &why) == -EINVAL);
 	CHECK(why && strstr(why, "missing"));
+	/* Too large for the counts it feeds (a fuzzer's find). */
+	CHECK(ktap_stats_parse("# krepro-stats: k=1 n=5e300 elapsed_ms=1 first_hit_ms=3 "
+			       "budget_rounds=5 budget_ms=10 stop=time\n", &st, &why) == -EINVAL);
+	CHECK(why && strstr(why, "n=5e300 is not a number up to 1e9"));
 	CHECK(ktap_stats_parse("# krepro-stats: k=x n=5 elapsed_ms=1 first_hit_ms=3 "
 			       "budget_rounds=5 budget_ms=10 stop=time\n", &st, &why) == -EINVAL);
 
