@@ -287,11 +287,10 @@ static void set_crash(struct pair *p, char *detail, char *excerpt)
 
 
 /* The VM never reached the case: infrastructure, whatever the reason. */
-static void classify_no_case(struct pair *p, const struct guest_report *g,
-			     const char *console, bool timed_out)
+static void classify_no_case(struct pair *p, const struct guest_report *g, bool timed_out)
 {
-	char *excerpt = console_crash_excerpt(console, 40);
-	char *last = last_line(console);
+	char *excerpt = console_crash_excerpt(g->console, 40);
+	char *last = last_line(g->console);
 
 	p->outcome = OUT_INFRA;
 	set_detail(p, xasprintf("kernel %s did not boot to the case%s%s%s%s",
@@ -354,7 +353,7 @@ void classify_run(struct pair *p, const struct guest_report *g, bool timed_out)
 		p->version = xstrdup(g->version);
 	}
 	if (!g->begun) {
-		classify_no_case(p, g, g->console, timed_out);
+		classify_no_case(p, g, timed_out);
 		return;
 	}
 	p->taint_before = g->taint_begin;

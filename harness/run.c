@@ -183,6 +183,7 @@ static int start_target(struct run_opts *o, struct pair *p)
 	if (ret) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, why);
+		target_free(&p->target);
 	}
 	return ret;
 }
