@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (case_parse("fuzz.case", text, &c, &err))
 		free(err);
+	case_free(&c);
 	free(text);
 	return 0;
 }

@@ -174,6 +174,32 @@ static char *resolve_guards(struct case_decl *c)
 	return NULL;
 }
 
+static void free_words(char **w, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(w[i]);
+	free(w);
+}
+
+void case_free(struct case_decl *c)
+{
+	free(c->name);
+	free(c->path);
+	free(c->title);
+	free(c->story);
+	free(c->fix);
+	free(c->binary);
+	free_words(c->modules, c->nmodules);
+	free_words(c->tools, c->ntools);
+	for (int i = 0; i < c->nsubs; i++) {
+		free(c->subs[i].name);
+		free(c->subs[i].what);
+		free(c->subs[i].guard);
+	}
+	free(c->subs);
+	memset(c, 0, sizeof(*c));
+}
+
 /* A plain name: letters, digits and '_'. */
 static int parse_name(char **out, const char *val, const char *what, char **err)
 {
@@ -181,6 +207,7 @@ static int parse_name(char **out, const char *val, const char *what, char **err)
 		*err = xasprintf("%s", what);
 		return -1;
 	}
+	free(*out);
 	*out = xstrdup(val);
 	return 0;
 }
@@ -192,9 +219,7 @@ static int parse_budget(struct case_decl *c, const char *val, char **err)
 
 	bad = nw != 2 || parse_int(w[0], 1, 10000000, &c->budget_rounds) ||
 	      parse_int(w[1], 1, 86400, &c->budget_seconds);
-	for (int i = 0; i < nw; i++)
-		free(w[i]);
-	free(w);
+	free_words(w, nw);
 	if (bad)
 		*err = xasprintf("budget must be 'ROUNDS SECONDS' (whole numbers)");
 	return bad ? -1 : 0;
@@ -209,6 +234,8 @@ static int add_subtest(struct case_decl *c, char *val, char **err)
 		return -1;
 	if (subtest_find(c, s.name)) {
 		*err = xasprintf("subtest %s declared twice", s.name);
+		free(s.name);
+		free(s.what);
 		return -1;
 	}
 	c->subs = xrealloc(c->subs, sizeof(*c->subs) * (c->nsubs + 1));
@@ -226,14 +253,17 @@ static int parse_line(struct case_decl *c, const char *key, char *val, char **er
 	if (!strcmp(key, "title") || !strcmp(key, "story") || !strcmp(key, "fix")) {
 		char **f = key[0] == 't' ? &c->title : key[0] == 's' ? &c->story : &c->fix;
 
+		free(*f);
 		*f = xstrdup(val);
 		return 0;
 	}
 	if (!strcmp(key, "modules")) {
+		free_words(c->modules, c->nmodules);
 		c->modules = split_words(val, &c->nmodules);
 		return 0;
 	}
 	if (!strcmp(key, "tools")) {
+		free_words(c->tools, c->ntools);
 		c->tools = split_words(val, &c->ntools);
 		return 0;
 	}

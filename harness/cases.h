@@ -48,6 +48,8 @@ struct case_set {
 const char *kind_name(enum kind k);
 /* Parse one declaration; on error returns -1 with a one-line reason in err. */
 int case_parse(const char *path, const char *text, struct case_decl *c, char **err);
+/* Free what case_parse allocated (also after it failed). */
+void case_free(struct case_decl *c);
 /* Load every *.case file in dir, sorted by name; exits 2 on a bad one. */
 void cases_load(const char *dir, struct case_set *set);
 struct case_decl *case_find(struct case_set *set, const char *name);
