@@ -24,10 +24,9 @@ repro() {
 
 @test "loop_image on the host: programs from the rewritten image crash, each protection holds with its danger shown" {
 	requires root
-	kr run -k host -c loop_image -o "$BATS_TEST_TMPDIR/out"
-	[ "$status" -eq 0 ]
-	rj="$BATS_TEST_TMPDIR/out/run.json"
 	hz=rewrite_under_mount_crashes_programs
+	host_run_reproducing loop_image $hz "$BATS_TEST_TMPDIR/out"
+	rj="$BATS_TEST_TMPDIR/out/run.json"
 	[ "$(sub "$rj" $hz 's["outcome"]')" = pass ]
 	# The headline k: rounds in which a program from the image crashed or
 	# ran with wrong text - never more than those crashes.

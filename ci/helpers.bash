@@ -94,3 +94,18 @@ PY
 build_subtests() {
 	grep -c '^subtest:' "$ROOT/cases/$1.case"
 }
+
+# host_run_reproducing CASE HAZARD DIR: a host run of CASE into DIR in
+# which racy HAZARD reproduced, trying twice.  A race can miss in one run
+# (seen once in CI: a single round took loop_image's whole budget); then
+# every mitigation it guards must be not-comparable, never pass.
+host_run_reproducing() {
+	local case=$1 hz=$2 out=$3 subs="d['results'][0]['subtests']"
+	kr run -k host -c "$case" -o "$out"
+	[ "$status" -eq 0 ] || return 1
+	[ "$(json_get "$out/run.json" "[s['outcome'] for s in $subs if s['name'] == '$hz'][0]")" = pass ] && return 0
+	[ "$(json_get "$out/run.json" "sorted(set(s['outcome'] for s in $subs if s.get('guards') == '$hz'))")" = "['not-comparable']" ] || return 1
+	rm -rf "$out"
+	kr run -k host -c "$case" -o "$out"
+	[ "$status" -eq 0 ]
+}

@@ -102,8 +102,7 @@ load helpers
 
 @test "loop_image: programs from a rewritten image crash, and every protection holds, on the host" {
 	requires root
-	kr run -k host -c loop_image -o "$BATS_TEST_TMPDIR/out"
-	[ "$status" -eq 0 ]
+	host_run_reproducing loop_image rewrite_under_mount_crashes_programs "$BATS_TEST_TMPDIR/out"
 	rj="$BATS_TEST_TMPDIR/out/run.json"
 	sub() { json_get "$rj" "[s for s in d['results'][0]['subtests'] if s['name'] == '$1'][0]$2"; }
 	[ "$(sub rewrite_under_mount_crashes_programs '["outcome"]')" = pass ]
