@@ -15,7 +15,7 @@ fail() { echo "layers: $*" >&2; bad=1; }
 # A header's layer inside harness/; lower layers never include higher ones.
 level() {
 	case "$1" in
-	cli|cases|ktap|stats|outcome) echo 1 ;;
+	cli|cases|ktap|stats|outcome|version) echo 1 ;;
 	run|classify|runtable|plan) echo 2 ;;
 	store|json) echo 3 ;;
 	compare) echo 4 ;;

@@ -2,9 +2,10 @@
 /*
  * krepro compare: run directories -> one matrix (rows case/subtest, columns
  * kernels in version order) and, for every kernel, what changed against
- * the baseline.  Rates are compared with Fisher's exact test; a difference
- * that is not significant is "inconclusive", with the runs that would
- * decide it.
+ * the baseline.  Rates are compared with Fisher's exact test.  A
+ * difference that is not significant is "inconclusive" only where the
+ * verdict could differ (a side that never failed or never reproduced);
+ * between two sides with the same verdict it is not a change at all.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,10 +19,12 @@
 #include "json.h"
 #include "ktap.h"
 #include "stats.h"
+#include "version.h"
 #include "cli.h"
 
 #define ALPHA 0.05
-#define MAX_DECIDING_RUNS 1000000
+/* More runs are worth proposing up to this many times the runs made. */
+#define REACH 10
 
 static const char *const change_names[CH_COUNT] = {
 	[CH_SAME] = "same", [CH_REGRESSION] = "regression", [CH_FIXED] = "fixed",
@@ -29,6 +32,7 @@ static const char *const change_names[CH_COUNT] = {
 	[CH_NEW] = "new", [CH_MISSING] = "missing", [CH_ERROR] = "error",
 	[CH_UNCOMPARABLE] = "not-comparable", [CH_BASELINE] = "baseline",
 	[CH_BASELINE_CRASH] = "baseline-crash", [CH_SKIPPED] = "skipped",
+	[CH_RATE] = "rate-change",
 };
 
 const char *change_name(enum change c)
@@ -370,12 +374,19 @@ static void load_one(struct matrix *m, const char *dir, const char *only,
 	free(file);
 }
 
+const char *kernel_version(const struct cmp_kernel *k)
+{
+	const char *colon = strchr(k->spec, ':');
+
+	if (*k->uname_r)
+		return k->uname_r;
+	return colon ? colon + 1 : k->spec;
+}
+
 static int version_order(const void *a, const void *b)
 {
 	const struct cmp_kernel *x = a, *y = b;
-	const char *vx = *x->uname_r ? x->uname_r : x->spec;
-	const char *vy = *y->uname_r ? y->uname_r : y->spec;
-	int c = strverscmp(vx, vy);
+	int c = debian_version_cmp(kernel_version(x), kernel_version(y));
 
 	return c ? c : strcmp(x->key, y->key);
 }
@@ -536,10 +547,13 @@ static void set(struct cmp_change *ch, enum change what, char *why)
 static bool rates_differ(const struct cmp_cell *b, const struct cmp_cell *c,
 			 struct cmp_change *ch)
 {
+	long made = b->n > c->n ? b->n : c->n;
+
 	ch->p = fisher_two_sided(b->k, b->n, c->k, c->n);
 	if (ch->p < ALPHA)
 		return true;
-	ch->more_runs = runs_to_decide(b->k, b->n, c->k, c->n, ALPHA, MAX_DECIDING_RUNS);
+	/* Beyond reach, a number of runs is no advice anyone would take. */
+	ch->more_runs = runs_to_decide(b->k, b->n, c->k, c->n, ALPHA, (REACH + 1) * made);
 	return false;
 }
 
@@ -547,7 +561,19 @@ static char *more_runs_text(const struct cmp_change *ch)
 {
 	if (ch->more_runs > 0)
 		return xasprintf("about %ld more runs per kernel would decide", ch->more_runs);
-	return xstrdup("no number of runs at these rates would decide");
+	return xstrdup("no practical number of runs would decide");
+}
+
+/* A difference that is not significant: "k/n -> k/n, p=P; RUNS". */
+static char *undecided_text(const struct cmp_cell *b, const struct cmp_cell *c,
+			    const struct cmp_change *ch)
+{
+	char *more = more_runs_text(ch);
+	char *why = xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s", b->k, b->n, c->k, c->n,
+			      ch->p, more);
+
+	free(more);
+	return why;
 }
 
 /*
@@ -604,48 +630,52 @@ static bool classify_absent(const struct cmp_cell *b, const struct cmp_cell *c,
 	return false;
 }
 
-/* Regressions, mitigations, controls: both gave pass or fail. */
-static void classify_verdict(const struct cmp_cell *b, const struct cmp_cell *c,
-			     struct cmp_change *ch)
+/* Measured as a rate (a race, or several runs), not one yes or no. */
+static bool is_rate(const struct cmp_cell *b, const struct cmp_cell *c)
 {
-	char *more;
-
-	if (b->outcome == OUT_PASS && c->outcome == OUT_FAIL) {
-		set(ch, CH_REGRESSION, xasprintf("pass -> fail (%ld/%ld failed)",
-						 c->k, c->n));
-		return;
-	}
-	if (b->outcome == OUT_FAIL && c->outcome == OUT_PASS) {
-		set(ch, CH_FIXED, xasprintf("fail -> pass (n=%ld)", c->n));
-		return;
-	}
-	if (b->outcome == OUT_FAIL && (b->n > 1 || c->n > 1) &&
-	    b->k * c->n != c->k * b->n) {
-		if (rates_differ(b, c, ch)) {
-			bool rose = c->k * b->n > b->k * c->n;
-
-			set(ch, rose ? CH_REGRESSION : CH_FIXED,
-			    xasprintf("failure rate %s: %ld/%ld -> %ld/%ld (p=%.3g)",
-				      rose ? "rose" : "fell", b->k, b->n, c->k, c->n, ch->p));
-		} else {
-			more = more_runs_text(ch);
-			set(ch, CH_INCONCLUSIVE, xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s",
-				b->k, b->n, c->k, c->n, ch->p, more));
-			free(more);
-		}
-		return;
-	}
-	set(ch, CH_SAME, xstrdup(""));
+	return b->racy || c->racy || b->n > 1 || c->n > 1;
 }
 
 /*
- * Hazards and behaviours: a change is a behaviour change when it is real
- * - a flipped deterministic outcome, or a significant rate.
+ * Regressions, mitigations, controls: both gave pass or fail.  A
+ * protection that failed even once where it never failed on the baseline
+ * is broken: a regression, however few the runs.  The other way round,
+ * runs without a failure prove nothing until they are significant.
+ */
+static void classify_verdict(const struct cmp_cell *b, const struct cmp_cell *c,
+			     struct cmp_change *ch)
+{
+	bool rose = c->k * b->n > b->k * c->n;
+
+	if (b->k * c->n == c->k * b->n && b->outcome == c->outcome) {
+		set(ch, CH_SAME, xstrdup(""));
+	} else if (b->outcome == OUT_PASS && c->outcome == OUT_FAIL) {
+		set(ch, CH_REGRESSION, xasprintf("pass -> fail (%ld/%ld failed)", c->k, c->n));
+	} else if (!is_rate(b, c)) {
+		set(ch, CH_FIXED, xasprintf("fail -> pass (n=%ld)", c->n));
+	} else if (rates_differ(b, c, ch)) {
+		set(ch, rose ? CH_REGRESSION : CH_FIXED,
+		    xasprintf("failure rate %s: %ld/%ld -> %ld/%ld (p=%.3g)",
+			      rose ? "rose" : "fell", b->k, b->n, c->k, c->n, ch->p));
+	} else if (rose || c->k == 0) {
+		/* A rise could still be a regression, a clean run a fix. */
+		set(ch, CH_INCONCLUSIVE, undecided_text(b, c, ch));
+	} else {
+		/* Failing less, still failing: the verdict stands. */
+		set(ch, CH_SAME, undecided_text(b, c, ch));
+	}
+}
+
+/*
+ * Hazards and behaviours: reproduced on one side only is a behaviour
+ * change when it is real (deterministic, or significant) and
+ * inconclusive otherwise; reproduced on both at significantly different
+ * rates is a rate change.
  */
 static void classify_hazard(const struct cmp_row *r, const struct cmp_cell *b,
 			    const struct cmp_cell *c, struct cmp_change *ch)
 {
-	char *more;
+	bool one_side = (b->k == 0) != (c->k == 0);
 
 	if (!b->racy && !c->racy) {
 		if (b->outcome != c->outcome)
@@ -654,27 +684,23 @@ static void classify_hazard(const struct cmp_row *r, const struct cmp_cell *b,
 				outcome_label(c->outcome, r->kind)));
 		else
 			set(ch, CH_SAME, xstrdup(""));
-		return;
-	}
-	if (b->k * c->n == c->k * b->n) {
+	} else if (b->k * c->n == c->k * b->n) {
 		set(ch, CH_SAME, xstrdup(""));
-		return;
-	}
-	if (rates_differ(b, c, ch)) {
-		set(ch, CH_BEHAVIOUR, xasprintf("%ld/%ld -> %ld/%ld (p=%.3g)",
-						b->k, b->n, c->k, c->n, ch->p));
-		return;
-	}
-	more = more_runs_text(ch);
-	if (c->k == 0)
+	} else if (rates_differ(b, c, ch)) {
+		set(ch, one_side ? CH_BEHAVIOUR : CH_RATE,
+		    xasprintf("%s%ld/%ld -> %ld/%ld (p=%.3g)", one_side ? "" :
+			      c->k * b->n > b->k * c->n ? "rate rose: " : "rate fell: ",
+			      b->k, b->n, c->k, c->n, ch->p));
+	} else if (c->k == 0) {
+		char *more = more_runs_text(ch);
+
 		set(ch, CH_INCONCLUSIVE, xasprintf("not reproduced in %ld runs here "
 			"(%ld/%ld on the baseline), p=%.3g; %s", c->n, b->k, b->n, ch->p, more));
-	else
-		set(ch, CH_INCONCLUSIVE, xasprintf("%ld/%ld -> %ld/%ld, p=%.3g; %s",
-			b->k, b->n, c->k, c->n, ch->p, more));
-	free(more);
+		free(more);
+	} else {
+		set(ch, one_side ? CH_INCONCLUSIVE : CH_SAME, undecided_text(b, c, ch));
+	}
 }
-
 
 static void classify_cell(const struct cmp_row *r, const struct cmp_cell *b,
 			  const struct cmp_cell *c, struct cmp_change *ch)
@@ -742,7 +768,7 @@ int matrix_exit_code(const struct matrix *m, bool strict)
 		return EXIT_FAILED;
 	if (m->counts[CH_SKIPPED] && !m->allow_skip)
 		return EXIT_FAILED;
-	if (strict && m->counts[CH_BEHAVIOUR])
+	if (strict && (m->counts[CH_BEHAVIOUR] || m->counts[CH_RATE]))
 		return EXIT_FAILED;
 	if (m->any_infra || m->counts[CH_BASELINE_CRASH])
 		return EXIT_INFRA;

@@ -15,6 +15,12 @@ struct cmp_kernel {
 	char *spec, *label, *source, *uname_r, *proc_version, *sha256;
 };
 
+/*
+ * What a kernel sorts and is shown by: uname -r, or its spec without the
+ * source ("6.1.0-47-cloud-amd64" of a debian: kernel that never booted).
+ */
+const char *kernel_version(const struct cmp_kernel *k);
+
 struct cmp_cell {
 	bool present;
 	enum outcome outcome;
@@ -30,14 +36,21 @@ struct cmp_cell {
 	char *dir;		/* the run directory it came from */
 };
 
+/*
+ * CH_RATE: both kernels give the same verdict (a hazard reproduced on
+ * both) at significantly different rates.  A difference that is not
+ * significant is CH_SAME, with its p-value and why kept; it is
+ * CH_INCONCLUSIVE only where the verdict could differ (README).
+ */
 enum change { CH_SAME, CH_REGRESSION, CH_FIXED, CH_BEHAVIOUR, CH_INCONCLUSIVE,
 	      CH_NEW, CH_MISSING, CH_ERROR, CH_UNCOMPARABLE, CH_BASELINE,
-	      CH_BASELINE_CRASH, CH_SKIPPED, CH_COUNT };
+	      CH_BASELINE_CRASH, CH_SKIPPED, CH_RATE, CH_COUNT };
 
 struct cmp_change {
 	enum change what;
 	double p;		/* Fisher p-value when rates were compared, else -1 */
-	long more_runs;		/* inconclusive: runs per kernel that would decide, -1: none */
+	long more_runs;		/* runs per kernel that would decide; -1: none within
+				   10x the runs made */
 	char *why;		/* one line */
 };
 
@@ -91,7 +104,8 @@ int matrix_set_baseline(struct matrix *m, const char *spec);
 void matrix_classify(struct matrix *m);
 /*
  * 0 when nothing fails; 1 on a regression, an error, a skip where the
- * baseline passed (unless allow_skip) or a behaviour change when strict;
+ * baseline passed (unless allow_skip) or a behaviour or rate change when
+ * strict;
  * 3 on infra or a crash on the baseline (nothing to compare against).
  */
 int matrix_exit_code(const struct matrix *m, bool strict);
