@@ -16,6 +16,8 @@ setup() {
 	kr compare "$A" "$B"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"summary: 0 regressions, 0 fixed, 0 behaviour changes, 0 inconclusive, 0 new, 0 missing, 0 errors"* ]]
+	kr compare --all "$A" "$B"
+	[ "$status" -eq 0 ]
 	[[ "$output" == *"reproduced 3/100 [1.0-8.5%]"* ]]
 }
 
@@ -32,7 +34,7 @@ setup() {
 	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/holds:regression:fail:1:1
 	kr compare "$B" "$A"
 	[ "$status" -eq 1 ]
-	[[ "$(first_line)" == "case/subtest  debian:6.1.0-1-cloud-amd64 (baseline)  debian:6.12.1+deb12-cloud-amd64"* ]]
+	[ "$(first_line)" = "case/subtest  6.1.0-1 (baseline)  6.12.1" ]
 }
 
 @test "a significant rise in a mitigation's failure rate is a regression with its p-value" {
@@ -43,12 +45,13 @@ setup() {
 	[[ "$output" == *"failure rate rose: 2/200 -> 40/200 (p="* ]]
 }
 
-@test "a significant change in a hazard's rate is a behaviour change: exit 0, or 1 with --strict" {
+@test "a significant change in a reproduced hazard's rate is a rate change: exit 0, or 1 with --strict" {
 	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/race:hazard:pass:60:200:racy
 	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/race:hazard:pass:5:200:racy
 	kr compare "$A" "$B"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"behaviour-change c/race on debian:6.12.1+deb12-cloud-amd64: 60/200 -> 5/200 (p="* ]]
+	[[ "$output" == *"rate-change      c/race on debian:6.12.1+deb12-cloud-amd64: rate fell: 60/200 -> 5/200 (p="* ]]
+	[[ "$output" == *"summary: 0 regressions, 0 fixed, 0 behaviour changes, 1 rate change, 0 inconclusive,"* ]]
 	kr compare --strict "$A" "$B"
 	[ "$status" -eq 1 ]
 }

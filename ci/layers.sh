@@ -19,7 +19,7 @@ level() {
 	run|classify|runtable|plan) echo 2 ;;
 	store|json) echo 3 ;;
 	compare) echo 4 ;;
-	report) echo 5 ;;
+	report|report_*|view) echo 5 ;;
 	krepro) echo 6 ;;
 	*) echo 0 ;;
 	esac

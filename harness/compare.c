@@ -560,7 +560,8 @@ static bool rates_differ(const struct cmp_cell *b, const struct cmp_cell *c,
 static char *more_runs_text(const struct cmp_change *ch)
 {
 	if (ch->more_runs > 0)
-		return xasprintf("about %ld more runs per kernel would decide", ch->more_runs);
+		return xasprintf("about %ld more run%s per kernel would decide", ch->more_runs,
+				 ch->more_runs == 1 ? "" : "s");
 	return xstrdup("no practical number of runs would decide");
 }
 

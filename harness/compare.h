@@ -114,6 +114,9 @@ bool matrix_case_undecided(const struct matrix *m, const char *kase);
 
 enum format { FMT_TEXT, FMT_MD, FMT_JSON, FMT_JUNIT, FMT_HTML };
 int format_parse(const char *s, enum format *f);
-char *matrix_render(const struct matrix *m, enum format f, bool colour, bool strict);
+struct view_opts;
+/* The report in format f; o: which rows, rates, the text's width (view.h). */
+char *matrix_render(const struct matrix *m, enum format f, const struct view_opts *o,
+		    bool colour, bool strict);
 
 #endif

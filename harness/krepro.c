@@ -27,6 +27,7 @@
 #include "run.h"
 #include "runtable.h"
 #include "store.h"
+#include "view.h"
 #include "cli.h"
 
 #define KREPRO_VERSION "0.1"
@@ -35,7 +36,7 @@
 enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
        OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE,
        OPT_STORE, OPT_MAX_AGE, OPT_RERUN, OPT_ACCEL, OPT_ALLOW_SKIP,
-       OPT_SHOW_COMMAND, OPT_LAST };
+       OPT_SHOW_COMMAND, OPT_ALL, OPT_RATES, OPT_LAST };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -65,9 +66,12 @@ static const char usage_text[] =
 	"                   only when a probe boot under KVM reaches init)\n"
 	"\n"
 	"  compare [--strict] [--allow-skip] [--format text|md|json|junit|html]\n"
-	"          [--baseline KERNEL] DIR...  the matrix of run directories (shards\n"
+	"          [--baseline KERNEL] [--all] [--rates] DIR...\n"
+	"                                      the matrix of run directories (shards\n"
 	"                                      merge) and the changes against the\n"
 	"                                      baseline (default: the oldest kernel)\n"
+	"      --all        text: every row, not only those that differ\n"
+	"      --rates      every rate comparison, also those that decide nothing\n"
 	"  gate --baseline KERNEL --candidate KERNEL [-c CASE]... [-n RUNS] [-o DIR]\n"
 	"       [--strict] [--allow-skip] [--format F] [--store DIR] [--max-age HOURS]\n"
 	"       [--rerun] [--accel auto|kvm|tcg]\n"
@@ -725,9 +729,13 @@ static enum format format_option(const char *val)
 }
 
 /* Print a report; Markdown also goes to a GitHub job summary when there is one. */
-static void emit_report(const struct matrix *m, enum format f, bool strict)
+static void emit_report(const struct matrix *m, enum format f, struct view_opts *o,
+			bool strict)
 {
-	char *text = matrix_render(m, f, f == FMT_TEXT && isatty(1), strict);
+	char *text;
+
+	o->width = terminal_width(1);
+	text = matrix_render(m, f, o, f == FMT_TEXT && isatty(1), strict);
 	const char *summary = getenv("GITHUB_STEP_SUMMARY");
 
 	fputs(text, stdout);
@@ -748,9 +756,12 @@ static int cmd_compare(int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "allow-skip", no_argument, NULL, OPT_ALLOW_SKIP },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "rates", no_argument, NULL, OPT_RATES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	struct view_opts vo = { 0 };
 	bool allow_skip = false;
 	enum format f = FMT_TEXT;
 	const char *baseline = NULL;
@@ -763,6 +774,12 @@ static int cmd_compare(int argc, char **argv)
 		switch (opt) {
 		case OPT_ALLOW_SKIP:
 			allow_skip = true;
+			break;
+		case OPT_ALL:
+			vo.all = true;
+			break;
+		case OPT_RATES:
+			vo.rates = true;
 			break;
 		case OPT_STRICT:
 			strict = true;
@@ -791,7 +808,7 @@ static int cmd_compare(int argc, char **argv)
 		    baseline);
 	m.allow_skip = allow_skip;
 	matrix_classify(&m);
-	emit_report(&m, f, strict);
+	emit_report(&m, f, &vo, strict);
 	return matrix_exit_code(&m, strict);
 }
 
@@ -817,7 +834,8 @@ static void gate_reports(const struct matrix *m, const char *outdir, bool strict
 	}
 	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *path = xasprintf("%s/%s", outdir, files[i].name);
-		char *text = matrix_render(m, files[i].f, false, strict);
+		struct view_opts every = { .all = true };
+		char *text = matrix_render(m, files[i].f, &every, false, strict);
 		int ret = write_file_atomic(path, text, strlen(text));
 
 		if (ret)
@@ -1058,7 +1076,7 @@ static int cmd_gate(int argc, char **argv, const char *root)
 		die(EXIT_INFRA, "cannot gate: no results for %s", gc.g[0].spec);
 	m.allow_skip = gc.allow_skip;
 	matrix_classify(&m);
-	emit_report(&m, gc.f, gc.strict);
+	emit_report(&m, gc.f, &(struct view_opts){ 0 }, gc.strict);
 	gate_reports(&m, gc.outdir, gc.strict);
 	return matrix_exit_code(&m, gc.strict);
 }
