@@ -90,6 +90,26 @@ json.dump(doc, open(os.path.join(d, "run.json"), "w"))
 PY
 }
 
+# Headless Chromium, for the HTML report; empty when it is not installed.
+chromium_bin() {
+	command -v chromium || command -v chromium-browser || true
+}
+
+# chromium_dom PAGE W,H: the DOM of PAGE after its scripts ran, in a
+# window of that size.
+chromium_dom() {
+	timeout 120 "$(chromium_bin)" --headless --no-sandbox --disable-gpu \
+		--user-data-dir="$BATS_TEST_TMPDIR/chrome" --window-size="$2" \
+		--dump-dom "file://$1" 2>/dev/null
+}
+
+# chromium_shot PAGE W,H PNG: a screenshot of PAGE in a window of that size.
+chromium_shot() {
+	timeout 120 "$(chromium_bin)" --headless --no-sandbox --disable-gpu \
+		--user-data-dir="$BATS_TEST_TMPDIR/chrome" --window-size="$2" \
+		--screenshot="$3" "file://$1" >/dev/null 2>&1
+}
+
 # build_subtests CASE: how many subtests the case declares.
 build_subtests() {
 	grep -c '^subtest:' "$ROOT/cases/$1.case"
