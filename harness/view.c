@@ -43,6 +43,7 @@ static bool row_has_rates(const struct matrix *m, int row)
 static void name_kernels(struct view *v)
 {
 	const struct matrix *m = v->m;
+	bool *meets = xcalloc(m->nk + 1, sizeof(bool));
 
 	v->names = xcalloc(m->nk + 1, sizeof(char *));
 	for (int j = 0; j < m->nk; j++) {
@@ -54,14 +55,17 @@ static void name_kernels(struct view *v)
 		else
 			v->names[j] = len ? strndup(ver, len) : xstrdup(ver);
 	}
+	/* Find every name that meets another before renaming any. */
 	for (int j = 0; j < m->nk; j++)
 		for (int i = 0; i < m->nk; i++)
-			if (i != j && !strcmp(v->names[i], v->names[j]) &&
-			    strcmp(m->kernels[j].spec, "host")) {
-				free(v->names[j]);
-				v->names[j] = xstrdup(m->kernels[j].spec);
-				break;
-			}
+			if (i != j && !strcmp(v->names[i], v->names[j]))
+				meets[j] = true;
+	for (int j = 0; j < m->nk; j++)
+		if (meets[j]) {
+			free(v->names[j]);
+			v->names[j] = xstrdup(m->kernels[j].spec);
+		}
+	free(meets);
 }
 
 /* A name's series: the version up to its last separator, if it has one. */
