@@ -98,6 +98,17 @@ mkseries() {
 	[ "${lines[0]}" = "case/subtest  6.1.0-1  6.1.0-2 (baseline)  6.1.0-3  6.1.0-4" ]
 }
 
+@test "columns fold on the rows shown: a row left out does not split them, --all shows it does" {
+	mkrun "$BATS_TEST_TMPDIR/a" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/holds:regression:pass:0:1 c/hz:hazard:pass:1:1
+	mkrun "$BATS_TEST_TMPDIR/b" debian:6.1.0-2-cloud-amd64 6.1.0-2-cloud-amd64 c/holds:regression:fail:1:1 c/hz:hazard:pass:1:1
+	mkrun "$BATS_TEST_TMPDIR/c" debian:6.1.0-3-cloud-amd64 6.1.0-3-cloud-amd64 c/holds:regression:fail:1:1 c/hz:hazard:pass:2:2
+	COLUMNS=200 kr compare "$BATS_TEST_TMPDIR"/[abc]
+	[ "${lines[0]}" = "case/subtest  6.1.0-1 (baseline)  6.1.0-2…3" ]
+	COLUMNS=200 kr compare --all "$BATS_TEST_TMPDIR"/[abc]
+	[ "${lines[0]}" = "case/subtest  6.1.0-1 (baseline)  6.1.0-2           6.1.0-3" ]
+	[ "${lines[2]}" = "c/hz          reproduced          reproduced        reproduced 2/2" ]
+}
+
 @test "rows that agree everywhere are left out, a protection that fails everywhere is not" {
 	mkrun "$BATS_TEST_TMPDIR/a" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/broken:mitigation:fail:1:1 c/fine:regression:pass:0:1 c/race:hazard:pass:3:9:racy
 	mkrun "$BATS_TEST_TMPDIR/b" debian:6.1.0-2-cloud-amd64 6.1.0-2-cloud-amd64 c/broken:mitigation:fail:1:1 c/fine:regression:pass:0:1 c/race:hazard:pass:4:9:racy

@@ -98,7 +98,11 @@ char *view_range_name(const struct view *v, int first, int last)
 	return version_range(v->names[first], v->names[last]);
 }
 
-/* Two kernels say the same in a row: same outcome, same change, same count unless racy. */
+/*
+ * Two kernels say the same in a row: same outcome, same change, same
+ * count unless racy.  The baseline's change is CH_BASELINE, which no
+ * other kernel has: it never shares a column.
+ */
 static bool cells_agree(const struct cmp_row *r, int a, int b)
 {
 	const struct cmp_cell *x = &r->cells[a], *y = &r->cells[b];
@@ -121,7 +125,7 @@ static bool kernels_agree(const struct view *v, int a, int b)
 	return true;
 }
 
-/* Neighbours in version order that agree share a column; the baseline never does. */
+/* Neighbours in version order that agree on the shown rows share a column. */
 static void fold_columns(struct view *v)
 {
 	const struct matrix *m = v->m;
@@ -130,8 +134,7 @@ static void fold_columns(struct view *v)
 	for (int j = 0; j < m->nk; j++) {
 		struct view_col *last = v->ncols ? &v->cols[v->ncols - 1] : NULL;
 
-		if (last && j != m->baseline && last->last != m->baseline &&
-		    kernels_agree(v, last->last, j))
+		if (last && kernels_agree(v, last->last, j))
 			last->last = j;
 		else
 			v->cols[v->ncols++] = (struct view_col){ .first = j, .last = j };
