@@ -176,10 +176,17 @@ setup() {
 # Which differences are worth a line (issue 13): inconclusive only where
 # the verdict could differ, a named number of runs only within reach.
 
+# compare_rows ROW_A ROW_B [OPTION...]: ROW_A on the baseline 6.1.0-1,
+# ROW_B on 6.12.1 (mkrun's ROW), compared.
+compare_rows() {
+	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 "$1"
+	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 "$2"
+	shift 2
+	kr compare "$@" "$A" "$B"
+}
+
 @test "two kernels that both reproduce a race at rates that differ by chance show no change" {
-	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/race:hazard:pass:7:9:racy
-	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/race:hazard:pass:6:8:racy
-	kr compare "$A" "$B"
+	compare_rows c/race:hazard:pass:7:9:racy c/race:hazard:pass:6:8:racy
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"changes against debian:6.1.0-1-cloud-amd64:"$'\n'"  none"* ]]
 	[[ "$output" == *"summary: 0 regressions, 0 fixed, 0 behaviour changes, 0 inconclusive,"* ]]
@@ -192,17 +199,13 @@ setup() {
 }
 
 @test "a race reproduced on one kernel only, without significance, is inconclusive with the runs that would decide" {
-	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/race:hazard:fail:0:10:racy
-	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/race:hazard:pass:2:10:racy
-	kr compare "$A" "$B"
+	compare_rows c/race:hazard:fail:0:10:racy c/race:hazard:pass:2:10:racy
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"inconclusive     c/race on debian:6.12.1+deb12-cloud-amd64: 0/10 -> 2/10, p=0.474; about 18 more runs per kernel would decide"* ]]
 }
 
 @test "a protection failing more often, not significantly, is inconclusive; beyond ten times the runs made no number is named" {
-	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/lock:mitigation:fail:1:10:racy
-	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/lock:mitigation:fail:2:10:racy
-	kr compare "$A" "$B"
+	compare_rows c/lock:mitigation:fail:1:10:racy c/lock:mitigation:fail:2:10:racy
 	[ "$status" -eq 0 ]
 	# 103 more runs per kernel would decide: more than 10 x 10.
 	[[ "$output" == *"inconclusive     c/lock on debian:6.12.1+deb12-cloud-amd64: 1/10 -> 2/10, p=1; no practical number of runs would decide"* ]]
@@ -210,26 +213,20 @@ setup() {
 }
 
 @test "a protection failing less often but still failing, not significantly, shows no change" {
-	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/lock:mitigation:fail:4:10:racy
-	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/lock:mitigation:fail:2:10:racy
-	kr compare "$A" "$B"
+	compare_rows c/lock:mitigation:fail:4:10:racy c/lock:mitigation:fail:2:10:racy
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"summary: 0 regressions, 0 fixed, 0 behaviour changes, 0 inconclusive,"* ]]
 }
 
 @test "a protection that stopped failing, without significance, is inconclusive, not fixed" {
-	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/lock:mitigation:fail:2:10:racy
-	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/lock:mitigation:pass:0:10:racy
-	kr compare "$A" "$B"
+	compare_rows c/lock:mitigation:fail:2:10:racy c/lock:mitigation:pass:0:10:racy
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"inconclusive     c/lock on debian:6.12.1+deb12-cloud-amd64: 2/10 -> 0/10, p=0.474; about 18 more runs per kernel would decide"* ]]
 	[[ "$output" == *", 0 fixed,"* ]]
 }
 
 @test "a protection that fails once where it never failed is a regression, however few the runs" {
-	mkrun "$A" debian:6.1.0-1-cloud-amd64 6.1.0-1-cloud-amd64 c/lock:mitigation:pass:0:20:racy
-	mkrun "$B" debian:6.12.1+deb12-cloud-amd64 6.12.1+deb12-cloud-amd64 c/lock:mitigation:fail:1:20:racy
-	kr compare "$A" "$B"
+	compare_rows c/lock:mitigation:pass:0:20:racy c/lock:mitigation:fail:1:20:racy
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"regression       c/lock on debian:6.12.1+deb12-cloud-amd64: pass -> fail (1/20 failed)"* ]]
 }
