@@ -14,7 +14,7 @@ B       := build
 # Debian packages the project needs at build, run or test time.
 PACKAGES := gcc make libc6-dev libcap-dev busybox-static qemu-system-x86 \
 	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
-	tar systemd bats hyperfine python3 perl python3-yaml python3-junitparser \
+	tar systemd bats hyperfine libjansson-dev python3 perl python3-yaml python3-junitparser \
 	libxml2-utils chromium
 
 # Reproducers: one C file each in repro/, sharing repro/lib/.
@@ -80,11 +80,11 @@ $(B)/obj/harness/%.o: harness/%.c $(HARNESS_HDRS)
 
 $(B)/krepro: harness/krepro.c $(CORE_OBJS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) -lm
+	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) -lm -ljansson
 
 $(B)/tests/%: harness/tests/%.c $(CORE_OBJS) $(HARNESS_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm
+	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm -ljansson
 
 # Every default case on the default kernels, then their comparison (the
 # older kernel is the baseline).  The exit status is the worse of the two.
@@ -125,7 +125,7 @@ fuzz-setup:
 
 $(B)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_SRCS) $(HARNESS_HDRS) | fuzz-setup
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) -lm
+	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) -lm -ljansson
 
 # The harness is a short-lived command that frees little: no leak checks.
 fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
