@@ -237,6 +237,8 @@ static int cmd_list(int argc, char **argv, const char *root)
 				json_kv_str(&b, false, "pass_means", c->subs[j].what);
 				if (c->subs[j].kind == KIND_MITIGATION)
 					json_kv_str(&b, false, "guards", guard_text(&c->subs[j]));
+				if (c->subs[j].kernel)
+					json_kv_str(&b, false, "kernel", c->subs[j].kernel);
 				buf_puts(&b, "}");
 			}
 			buf_puts(&b, "]}");
@@ -260,6 +262,8 @@ static int cmd_list(int argc, char **argv, const char *root)
 			printf("  %-50s %s", d->name, kind_name(d->kind));
 			if (d->kind == KIND_MITIGATION)
 				printf(" (guards %s)", guard_text(d));
+			if (d->kernel)
+				printf(" [kernel: %s]", d->kernel);
 			printf("\n");
 		}
 	}
