@@ -1415,11 +1415,12 @@ static int cmd_bisect(int argc, char **argv, const char *root)
 	rep.dir = bc.dir;
 	bisect_changelog(&bc, &b, &rep);
 	save_bisect(&rep);
+	/* Bad input is one line; the steps that showed it stay in the directory. */
+	if (rc == BISECT_BAD_INPUT)
+		die(EXIT_USAGE, "bisect: %s", b.why);
 	text = bisect_render(&rep, bc.format);
 	fputs(text, stdout);
 	free(text);
-	if (rc == BISECT_BAD_INPUT)
-		die(EXIT_USAGE, "bisect: %s", b.why);
 	return rc == BISECT_FOUND ? EXIT_OK : EXIT_INFRA;
 }
 
