@@ -191,6 +191,29 @@ static const char *guard_text(const struct subtest_decl *d)
 	return d->guard_within ? "within" : d->guard;
 }
 
+static void list_text(const struct case_set *set)
+{
+	for (int i = 0; i < set->n; i++) {
+		const struct case_decl *c = &set->cases[i];
+
+		printf("%s%s - %s\n", c->name, c->is_default ? "" : " (not run by default)",
+		       c->title ? c->title : "");
+		if (c->budget_rounds)
+			printf("  (racy: each race runs %d rounds or %d s, whichever ends first)\n",
+			       c->budget_rounds, c->budget_seconds);
+		for (int j = 0; j < c->nsubs; j++) {
+			const struct subtest_decl *d = &c->subs[j];
+
+			printf("  %-50s %s", d->name, kind_name(d->kind));
+			if (d->kind == KIND_MITIGATION)
+				printf(" (guards %s)", guard_text(d));
+			if (d->kernel)
+				printf(" [kernel: %s]", d->kernel);
+			printf("\n");
+		}
+	}
+}
+
 static int cmd_list(int argc, char **argv, const char *root)
 {
 	static const struct option opts[] = {
@@ -256,25 +279,7 @@ static int cmd_list(int argc, char **argv, const char *root)
 		buf_free(&b);
 		return 0;
 	}
-	for (i = 0; i < set.n; i++) {
-		struct case_decl *c = &set.cases[i];
-
-		printf("%s%s - %s\n", c->name, c->is_default ? "" : " (not run by default)",
-		       c->title ? c->title : "");
-		if (c->budget_rounds)
-			printf("  (racy: each race runs %d rounds or %d s, whichever ends first)\n",
-			       c->budget_rounds, c->budget_seconds);
-		for (j = 0; j < c->nsubs; j++) {
-			const struct subtest_decl *d = &c->subs[j];
-
-			printf("  %-50s %s", d->name, kind_name(d->kind));
-			if (d->kind == KIND_MITIGATION)
-				printf(" (guards %s)", guard_text(d));
-			if (d->kernel)
-				printf(" [kernel: %s]", d->kernel);
-			printf("\n");
-		}
-	}
+	list_text(&set);
 	return 0;
 }
 

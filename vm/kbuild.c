@@ -873,11 +873,11 @@ static int build_in_work(struct kb *b, char **why)
 	if (mkdir_p(b->work, 0755))
 		return kernel_why(why, KERNEL_UNAVAILABLE, "cannot create %s: %s", b->work,
 			       strerror(errno));
-	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	lock = lock_exclusive(lockpath);
 	free(lockpath);
-	if (lock < 0 || flock(lock, LOCK_EX)) {
+	if (lock < 0) {
 		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot lock %s: %s", b->work,
-			     strerror(errno));
+				strerror(-lock));
 	} else if (image_ready(b)) {
 		rc = KERNEL_OK;	/* built by another krepro while we waited */
 	} else {

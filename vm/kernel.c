@@ -333,10 +333,10 @@ static int prepare_debian(struct kernel *k, const char *cache, char **why)
 		goto out;
 	}
 	/* One fetch at a time per cache, across krepro processes. */
-	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock < 0 || flock(lock, LOCK_EX)) {
+	lock = lock_exclusive(lockpath);
+	if (lock < 0) {
 		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot lock %s: %s", lockpath,
-			  strerror(errno));
+				strerror(-lock));
 		goto out;
 	}
 	if (!is_file(stamp))
