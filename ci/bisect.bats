@@ -86,3 +86,21 @@ SUB=loop_image/buffered_read_past_backing_eof
 	[ "$status" -eq 2 ]
 	[[ "$output" == "krepro: bisect-run: cannot build $BATS_TEST_TMPDIR/tree: not a kernel source tree"* ]]
 }
+
+@test "build: a patch that does not apply to Debian's source is one line and exit 2" {
+	requires root
+	cat > "$BATS_TEST_TMPDIR/stale.patch" <<'PATCH'
+--- a/Makefile
++++ b/Makefile
+@@ -1,3 +1,3 @@
+-this line is not in any kernel Makefile
++nor is this one
+ # SPDX-License-Identifier: GPL-2.0
+PATCH
+	kr build --patch "$BATS_TEST_TMPDIR/stale.patch"
+	[ "$status" -eq 2 ]
+	[[ "$(printf '%s\n' "$output" | tail -n 1)" == "krepro: patch $BATS_TEST_TMPDIR/stale.patch does not apply to linux-source-6.1: "* ]]
+	# nothing of it stays applied: the next build starts from the pristine source
+	work=$(ls -d /var/cache/krepro/build/work/*/src 2>/dev/null | head -n 1)
+	[ -z "$work" ] || ! grep -rq "nor is this one" "$work/Makefile"
+}
