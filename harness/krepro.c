@@ -1602,7 +1602,7 @@ static int cmd_build(int argc, char **argv, const char *root)
 	rc = kbuild_image(&s, &env, &image, &release, &why);
 	if (rc)
 		die(rc == KERNEL_BAD_INPUT ? EXIT_USAGE : EXIT_INFRA, "%s", why);
-	fprintf(stderr, "%s: built %s\n", progname, release);
+	fprintf(stderr, "%s: kernel %s\n", progname, release);
 	printf("file:%s\n", image);
 	kbuild_free(&s);
 	free(image);

@@ -906,7 +906,9 @@ int kbuild_image(const struct kbuild_spec *s, const struct kernel_env *env,
 		key = hash_hex(b.identity);
 		b.imgdir = xasprintf("%s/build/images/%s", env->cache, key);
 		choose_work(&b);
-		if (!image_ready(&b))
+		if (image_ready(&b))
+			say(env, "cached: %s", b.imgdir);
+		else
 			rc = install_build_packages(&b, why);
 		if (!rc && !image_ready(&b))
 			rc = build_in_work(&b, why);
