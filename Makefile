@@ -46,7 +46,7 @@ UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 LIB_TEST_SRCS := $(wildcard repro/lib/tests/test_*.c)
 LIB_TEST_BINS := $(patsubst repro/lib/tests/%.c,$(B)/lib-tests/%,$(LIB_TEST_SRCS))
 
-.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup validate
+.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup validate stress
 all: $(B)/krepro $(REPRO_BINS)
 
 setup:
@@ -147,6 +147,11 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
 # commit (about an hour on 2 cores; krepro build installs what it needs).
 validate: setup all
 	@rc=0; sh vm/known-bad/validate.sh || rc=1; sh vm/known-bad/bisect.sh || rc=1; exit $$rc
+
+# Reliability tests longer than CI allows: bad kernels (built to panic or
+# hang before init, a boot header on random bytes) in a matrix with a good one.
+stress: setup all
+	@rc=0; for t in ci/stress/*.sh; do sh $$t || rc=1; done; exit $$rc
 
 bench: all
 	sh bench/run.sh
