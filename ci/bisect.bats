@@ -29,7 +29,8 @@ SUB=loop_image/buffered_read_past_backing_eof
 	[ "$(json_get "$j" 'd["steps"][1]["outcome"]')" = pass ]
 	[ "$(json_get "$j" 'd["error_bound"]')" = 0.0 ]
 	# each step is a run directory compare can read
-	[ -f "$BATS_TEST_TMPDIR/b/03-debian-6.1.0-57-cloud-amd64/run.json" ]
+	[ -f "$BATS_TEST_TMPDIR/b/01-round/run.json" ]
+	[ -f "$BATS_TEST_TMPDIR/b/02-debian-6.1.0-57-cloud-amd64/run.json" ]
 	grep -q "first bad: $NEW" "$BATS_TEST_TMPDIR/b/bisect.txt"
 	assert_host_clean
 }

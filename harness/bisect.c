@@ -28,13 +28,13 @@ const char *step_verdict_name(enum step_verdict v)
 	return v == STEP_GOOD ? "good" : v == STEP_BAD ? "bad" : "skip";
 }
 
-int bisect_max_steps(int n)
+int bisect_max_steps(int n, int parallel)
 {
-	int steps = 0;
+	int rounds = 0;
 
-	for (n -= 1; n > 1; n = (n + 1) / 2)
-		steps++;
-	return steps + 2;	/* and the two re-checks */
+	for (n -= 1; n > 1; n = (n + parallel) / (parallel + 1))
+		rounds++;
+	return rounds * parallel + 2;	/* and the two re-checks */
 }
 
 int bisect_rounds_for(double p_hit, double err, int cap)
@@ -56,20 +56,29 @@ static int fail_with(struct bisect *b, int code, const char *fmt, const char *ar
 	return code;
 }
 
-/* Run list[i] and keep the step; NULL when the step function failed outright. */
-static struct bisect_step *take_step(struct bisect *b, int i, int rounds, bool recheck)
+/* Run list[idx[]] at once and keep the steps; returns the first one's index. */
+static int take_steps(struct bisect *b, const int *idx, int n, int rounds, bool recheck)
 {
-	struct bisect_step *s;
+	struct step_result *r = xcalloc(n, sizeof(*r));
+	int first = b->nsteps;
 
-	b->steps = xrealloc(b->steps, (b->nsteps + 1) * sizeof(*b->steps));
-	s = &b->steps[b->nsteps++];
-	memset(s, 0, sizeof(*s));
-	s->index = i;
-	s->recheck = recheck;
-	s->r.outcome = OUT_INFRA;
-	if (b->step(b->ctx, i, rounds, &s->r) && !s->r.why)
-		s->r.why = xstrdup("the step could not run");
-	return s;
+	for (int j = 0; j < n; j++)
+		r[j].outcome = OUT_INFRA;
+	if (b->step(b->ctx, idx, n, rounds, r))
+		for (int j = 0; j < n; j++)
+			if (!r[j].why)
+				r[j].why = xstrdup("the step could not run");
+	b->steps = xrealloc(b->steps, (b->nsteps + n) * sizeof(*b->steps));
+	for (int j = 0; j < n; j++) {
+		struct bisect_step *s = &b->steps[b->nsteps++];
+
+		memset(s, 0, sizeof(*s));
+		s->index = idx[j];
+		s->recheck = recheck;
+		s->r = r[j];
+	}
+	free(r);
+	return first;
 }
 
 static bool settled(enum outcome o)
@@ -114,8 +123,7 @@ static int check_ends(struct bisect *b)
 	const struct step_result *hitter;
 	double lo, hi;
 
-	take_step(b, 0, b->start_rounds, false);
-	take_step(b, b->nspecs - 1, b->start_rounds, false);
+	take_steps(b, (int[]){ 0, b->nspecs - 1 }, 2, b->start_rounds, false);
 	g = &b->steps[0];
 	bad = &b->steps[1];
 	b->racy = g->r.racy || bad->r.racy;
@@ -145,71 +153,104 @@ static int check_ends(struct bisect *b)
 	wilson_interval(hitter->k, hitter->n, 1.96, &lo, &hi);
 	b->p_hit = lo;
 	b->rounds = bisect_rounds_for(lo, (b->alpha - ESTIMATE_ERROR) /
-				      bisect_max_steps(b->nspecs), b->max_rounds);
+				      bisect_max_steps(b->nspecs, b->parallel), b->max_rounds);
 	b->error = ESTIMATE_ERROR;
 	return BISECT_FOUND;
 }
 
-static bool was_skipped(const struct bisect *b, int i)
+static bool tried(const struct bisect *b, int i)
 {
 	for (int s = 0; s < b->nsteps; s++)
-		if (b->steps[s].index == i && b->steps[s].verdict == STEP_SKIP)
+		if (b->steps[s].index == i)
 			return true;
 	return false;
 }
 
-/* The untried kernel between lo and hi nearest their middle; -1 if none. */
-static int next_index(const struct bisect *b, int lo, int hi)
+/* The untried kernel between lo and hi nearest to want; -1 if none. */
+static int nearest_untried(const struct bisect *b, int lo, int hi, int want)
 {
-	int mid = lo + (hi - lo) / 2;
-
 	for (int d = 0; d < hi - lo; d++) {
-		if (mid - d > lo && !was_skipped(b, mid - d))
-			return mid - d;
-		if (mid + d + 1 < hi && !was_skipped(b, mid + d + 1))
-			return mid + d + 1;
+		if (want - d > lo && want - d < hi && !tried(b, want - d))
+			return want - d;
+		if (want + d > lo && want + d < hi && !tried(b, want + d))
+			return want + d;
 	}
 	return -1;
 }
 
+/* Up to b->parallel kernels cutting (lo, hi) into equal parts. */
+static int pick(const struct bisect *b, int lo, int hi, int *idx)
+{
+	int n = 0;
+
+	for (int k = 1; k <= b->parallel; k++) {
+		int i = nearest_untried(b, lo, hi, lo + (hi - lo) * k / (b->parallel + 1));
+		bool dup = false;
+
+		for (int j = 0; j < n; j++)
+			dup |= idx[j] == i;
+		if (i >= 0 && !dup)
+			idx[n++] = i;
+	}
+	return n;
+}
+
 static int search(struct bisect *b, int *lo, int *hi)
 {
-	while (*hi - *lo > 1) {
-		int i = next_index(b, *lo, *hi);
-		struct bisect_step *s;
+	int *idx = xcalloc(b->parallel, sizeof(int)), rc = BISECT_FOUND;
 
-		if (i < 0)
-			return fail_with(b, BISECT_UNDECIDED, "every kernel after %s was "
-					 "skipped: the change is in that range", b->specs[*lo]);
-		s = take_step(b, i, b->racy ? b->rounds : 0, false);
-		judge(b, s);
-		b->error += s->error;
-		if (s->verdict == STEP_GOOD)
-			*lo = i;
-		else if (s->verdict == STEP_BAD)
-			*hi = i;
+	while (*hi - *lo > 1 && !rc) {
+		int n = pick(b, *lo, *hi, idx), first, new_lo = *lo, new_hi = *hi;
+
+		if (!n) {
+			rc = fail_with(b, BISECT_UNDECIDED, "every kernel after %s was "
+				       "skipped: the change is in that range", b->specs[*lo]);
+			break;
+		}
+		first = take_steps(b, idx, n, b->racy ? b->rounds : 0, false);
+		for (int j = first; j < b->nsteps; j++) {
+			struct bisect_step *s = &b->steps[j];
+
+			judge(b, s);
+			b->error += s->error;
+			if (s->verdict == STEP_GOOD && s->index > new_lo)
+				new_lo = s->index;
+			if (s->verdict == STEP_BAD && s->index < new_hi)
+				new_hi = s->index;
+		}
+		if (new_lo > new_hi)
+			rc = fail_with(b, BISECT_UNDECIDED, "%s is good after a bad kernel: "
+				       "the change is not one step", b->specs[new_lo]);
+		*lo = new_lo;
+		*hi = new_hi;
 	}
-	return BISECT_FOUND;
+	free(idx);
+	return rc;
 }
 
 /* A racy culprit and its predecessor are run once more; they must agree. */
 static int recheck(struct bisect *b, int lo, int hi)
 {
-	int idx[2] = { lo, hi };
-	enum step_verdict want[2] = { STEP_GOOD, STEP_BAD };
+	int idx[2], n = 0, first;
 
-	for (int j = 0; j < 2 && b->racy; j++) {
-		struct bisect_step *s;
+	if (!b->racy)
+		return BISECT_FOUND;
+	if (lo != 0)
+		idx[n++] = lo;		/* the ends were checked first */
+	if (hi != b->nspecs - 1)
+		idx[n++] = hi;
+	if (!n)
+		return BISECT_FOUND;
+	first = take_steps(b, idx, n, b->rounds, true);
+	for (int j = first; j < b->nsteps; j++) {
+		struct bisect_step *s = &b->steps[j];
 
-		if (idx[j] == 0 || idx[j] == b->nspecs - 1)
-			continue;	/* the ends were checked first */
-		s = take_step(b, idx[j], b->rounds, true);
 		judge(b, s);
 		b->error += s->error;
-		if (s->verdict != want[j])
+		if (s->verdict != (s->index == lo ? STEP_GOOD : STEP_BAD))
 			return fail_with(b, BISECT_UNDECIDED, "the re-check of %s disagrees: "
 					 "the race is not stable enough to bisect here",
-					 b->specs[idx[j]]);
+					 b->specs[s->index]);
 	}
 	return BISECT_FOUND;
 }
@@ -219,6 +260,8 @@ int bisect_run(struct bisect *b)
 	int lo = 0, hi = b->nspecs - 1, rc;
 
 	b->last_good = b->first_bad = -1;
+	if (b->parallel < 1)
+		b->parallel = 1;
 	if (b->nspecs < 2)
 		return fail_with(b, BISECT_BAD_INPUT, "%s", "bisect needs at least two kernels");
 	rc = check_ends(b);

@@ -25,8 +25,12 @@ struct step_result {
 	char *dir;		/* where the step's run.json is */
 };
 
-/* Run the subtest on kernel index i with rounds (0: the declared budget). */
-typedef int (*bisect_step_fn)(void *ctx, int i, int rounds, struct step_result *r);
+/*
+ * Run the subtest on the kernels idx[0..n-1] (at once, when it can) with
+ * rounds (0: the declared budget), one result each in r[].
+ */
+typedef int (*bisect_step_fn)(void *ctx, const int *idx, int n, int rounds,
+			      struct step_result *r);
 
 enum step_verdict { STEP_GOOD, STEP_BAD, STEP_SKIP };
 
@@ -46,6 +50,7 @@ struct bisect {
 	double alpha;		/* the overall error allowed (0.05) */
 	int start_rounds;	/* rounds for the ends of a racy subtest */
 	int max_rounds;		/* never more than this per step */
+	int parallel;		/* kernels tried at once between the ends (1: bisection) */
 	bisect_step_fn step;
 	void *ctx;
 
@@ -66,8 +71,11 @@ enum { BISECT_FOUND = 0, BISECT_BAD_INPUT = 2, BISECT_UNDECIDED = 3 };
 
 /* Check both ends, then search.  Returns a BISECT_* code; b->why says why. */
 int bisect_run(struct bisect *b);
-/* Steps a binary search over n kernels needs at most, re-checks included. */
-int bisect_max_steps(int n);
+/*
+ * Steps a search over n kernels needs at most, trying `parallel` kernels
+ * a round (each round cuts the range into parallel + 1), re-checks included.
+ */
+int bisect_max_steps(int n, int parallel);
 /* Rounds so that p_hit is missed with probability at most err. */
 int bisect_rounds_for(double p_hit, double err, int cap);
 void bisect_free(struct bisect *b);

@@ -1099,6 +1099,7 @@ struct bisect_cli {
 	int n;
 	char *dir;		/* where the steps' run directories go */
 	int nstep;
+	int jobs;		/* -j: kernels run at once */
 };
 
 /* A kernel list file: one spec a line; '#' starts a comment. */
@@ -1232,54 +1233,79 @@ static void read_step(const struct pair *p, const char *name, struct step_result
 		r->why = xstrdup(p->detail);
 }
 
-/* One bisection step: a krepro run of the subtest on one kernel, in its own directory. */
-static int bisect_step(void *ctx, int i, int rounds, struct step_result *res)
+/* A kernel that cannot be had is a step to skip, not the end of it all. */
+static bool step_kernel_ready(struct bisect_cli *bc, int i, struct step_result *res)
+{
+	struct kernel_env env = { .cache = cache_dir(), .root = bc->root };
+	char *why = NULL;
+
+	if (!kernel_prepare(&bc->kernels[i], &env, &why))
+		return true;
+	res->outcome = OUT_INFRA;
+	res->why = why;
+	return false;
+}
+
+/*
+ * One round of a bisection: a krepro run of the subtest on the kernels
+ * idx[] at once (as many VMs as -j allows), in a directory of its own.
+ */
+static int bisect_step(void *ctx, const int *idx, int n, int rounds, struct step_result *res)
 {
 	struct bisect_cli *bc = ctx;
-	struct kernel_env env = { .cache = cache_dir(), .root = bc->root };
 	struct case_set set;
 	struct run_cli r;
-	char *why = NULL, *sub = strchr(bc->subtest, '/') + 1;
-	int rc;
+	char *sub = strchr(bc->subtest, '/') + 1, *dir;
+	int rc, *run_of = xcalloc(n, sizeof(int));
 
-	res->dir = xasprintf("%s/%02d-%s", bc->dir, ++bc->nstep, bc->kernels[i].label);
-	fprintf(stderr, "%s: bisect: step %d: %s", progname, bc->nstep, bc->specs[i]);
-	fprintf(stderr, rounds ? " (%d rounds)\n" : "\n", rounds);
-	/* A kernel that cannot be had is a step to skip, not the end of it all. */
-	if ((rc = kernel_prepare(&bc->kernels[i], &env, &why))) {
-		res->outcome = OUT_INFRA;
-		res->why = why;
-		return 0;
-	}
 	run_cli_init(&r);
-	r.o.jobs = 1;
+	r.o.jobs = bc->jobs ? bc->jobs : r.o.jobs;
 	r.o.table = stderr;
-	r.kspecs = &bc->specs[i];
-	r.nk = 1;
-	r.outdir = res->dir;
-	r.accel = bc->accel;
-	add_selection(&r, bc->subtest);
-	if (rounds) {
-		cases_load(cases_dir(bc->root), &set);
-		r.o.runs = rounds;
-		r.o.runs_given = true;
-		r.o.seconds = racy_seconds(case_find(&set, r.sel[0].kase), rounds);
+	r.kspecs = xcalloc(n, sizeof(char *));
+	for (int j = 0; j < n; j++) {
+		run_of[j] = -1;
+		if (step_kernel_ready(bc, idx[j], &res[j]))
+			run_of[j] = r.nk, r.kspecs[r.nk++] = bc->specs[idx[j]];
 	}
-	rc = execute_run(&r, bc->root, 0, NULL);
-	if (rc >= 128)
-		exit(rc);	/* interrupted: the step's run.json says so */
-	read_step(&r.o.pairs[0], sub, res);
+	dir = xasprintf("%s/%02d-%s", bc->dir, ++bc->nstep, r.nk == 1 ?
+			bc->kernels[idx[0]].label : "round");
+	for (int j = 0; j < n; j++)
+		res[j].dir = xstrdup(dir);
+	fprintf(stderr, "%s: bisect: round %d: %d kernel%s", progname, bc->nstep, r.nk,
+		r.nk == 1 ? "" : "s");
+	fprintf(stderr, rounds ? ", %d rounds\n" : "\n", rounds);
+	if (r.nk) {
+		r.outdir = dir;
+		r.accel = bc->accel;
+		add_selection(&r, bc->subtest);
+		if (rounds) {
+			cases_load(cases_dir(bc->root), &set);
+			r.o.runs = rounds;
+			r.o.runs_given = true;
+			r.o.seconds = racy_seconds(case_find(&set, r.sel[0].kase), rounds);
+		}
+		rc = execute_run(&r, bc->root, 0, NULL);
+		if (rc >= 128)
+			exit(rc);	/* interrupted: the round's run.json says so */
+		for (int j = 0; j < n; j++)
+			if (run_of[j] >= 0)
+				read_step(&r.o.pairs[run_of[j]], sub, &res[j]);
+	}
+	free(run_of);
+	free(dir);
 	return 0;
 }
 
 static const char bisect_usage[] =
 	"usage: krepro bisect --good KERNEL --bad KERNEL -c CASE[/SUBTEST]\n"
-	"                     [--kernels FILE] [-n ROUNDS] [--error P] [-o DIR]\n"
+	"                     [--kernels FILE] [-n ROUNDS] [--error P] [-j JOBS] [-o DIR]\n"
 	"                     [--format text|md|json] [--accel MODE]\n"
 	"  Find the first kernel where the subtest turns bad.  Debian kernels of one\n"
 	"  flavour make the list by themselves; --kernels FILE gives any list.\n"
 	"  --error P   the chance of a wrong culprit allowed (default 0.05)\n"
 	"  -n ROUNDS   rounds of a racy subtest at the two ends (default: declared)\n"
+	"  -j JOBS     kernels tried at once (default: one per CPU); with 2, each\n"
+	"              round cuts the range in three\n"
 	"  Exit: 0 found, 2 bad input (an end that is not what it is called),\n"
 	"  3 undecided (skipped steps, a race too unstable).\n";
 
@@ -1298,8 +1324,9 @@ static void parse_bisect(struct bisect_cli *bc, int argc, char **argv)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:n:o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:n:o:j:h", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'j': bc->jobs = parse_count("-j", optarg, 1, 64); break;
 		case OPT_GOOD: bc->good = optarg; break;
 		case OPT_BAD: bc->bad = optarg; break;
 		case OPT_KERNELS: bc->list_file = optarg; break;
@@ -1423,6 +1450,7 @@ static int cmd_bisect(int argc, char **argv, const char *root)
 	b.max_rounds = 100000;
 	b.step = bisect_step;
 	b.ctx = &bc;
+	b.parallel = bc.jobs ? bc.jobs : sysconf(_SC_NPROCESSORS_ONLN);
 	rc = bisect_run(&b);
 	rep.subject = bc.subtest;
 	rep.dir = bc.dir;
@@ -1554,7 +1582,7 @@ static int cmd_bisect_run(int argc, char **argv, const char *root)
 	if (mkdir_p(bc.dir, 0755))
 		die(EXIT_USAGE, "cannot create %s: %s", bc.dir, strerror(errno));
 	rounds = c.rate ? bisect_rounds_for(c.rate, 0.01, 1000000) : 0;
-	bisect_step(&bc, 0, rounds, &r);
+	bisect_step(&bc, (int[]){ 0 }, 1, rounds, &r);
 	rc = git_verdict(&c, kind, &r, rounds);
 	fprintf(stderr, "%s: bisect-run: %s on %s: %s -> %s\n", progname, bc.subtest, release,
 		outcome_label(r.outcome, kind), rc == GIT_GOOD ? "good" : rc == GIT_BAD ?

@@ -22,13 +22,12 @@ struct sim {
 	enum kind kind;
 	double rate;		/* racy: hit rate of a bad kernel; 0: deterministic */
 	int skip;		/* this index is infra (-1: none) */
-	int calls, rounds_asked;
+	int calls, batches, rounds_asked;
 	unsigned seed;
 };
 
-static int sim_step(void *ctx, int i, int rounds, struct step_result *r)
+static void sim_one(struct sim *s, int i, int rounds, struct step_result *r)
 {
-	struct sim *s = ctx;
 	bool bad = i >= s->first_bad;
 	bool hazard = kind_is_hazard(s->kind);
 
@@ -39,7 +38,7 @@ static int sim_step(void *ctx, int i, int rounds, struct step_result *r)
 	if (i == s->skip) {
 		r->outcome = OUT_INFRA;
 		r->why = strdup("the VM never started");
-		return 0;
+		return;
 	}
 	if (s->rate > 0) {
 		r->racy = true;
@@ -48,11 +47,20 @@ static int sim_step(void *ctx, int i, int rounds, struct step_result *r)
 			r->k += (double)rand_r(&s->seed) / RAND_MAX < s->rate;
 		/* a hazard hits by reproducing, any other kind by failing */
 		r->outcome = hazard ? (r->k ? OUT_PASS : OUT_FAIL) : (r->k ? OUT_FAIL : OUT_PASS);
-		return 0;
+		return;
 	}
 	r->n = 1;
 	r->outcome = bad ? OUT_FAIL : OUT_PASS;
 	r->k = bad;
+}
+
+static int sim_step(void *ctx, const int *idx, int n, int rounds, struct step_result *r)
+{
+	struct sim *s = ctx;
+
+	s->batches++;
+	for (int j = 0; j < n; j++)
+		sim_one(s, idx[j], rounds, &r[j]);
 	return 0;
 }
 
@@ -81,8 +89,24 @@ TEST(a_deterministic_regression_finds_every_first_bad_kernel)
 		CHECK(bisect_run(&b) == BISECT_FOUND);
 		CHECK(b.first_bad == fb && b.last_good == fb - 1);
 		/* two ends, then at most ceil(log2(17)) = 5 steps */
-		CHECK(s.calls <= 2 + 5);
+		CHECK(s.calls <= 2 + 5 && s.batches <= 1 + 5);
 		CHECK(!b.racy && b.error == 0);
+		bisect_free(&b);
+	}
+}
+
+TEST(two_kernels_a_round_take_fewer_rounds)
+{
+	for (int fb = 1; fb < 18; fb++) {
+		struct sim s = { .first_bad = fb, .kind = KIND_REGRESSION, .skip = -1 };
+		struct bisect b;
+
+		setup(&b, &s, 18);
+		b.parallel = 2;
+		CHECK(bisect_run(&b) == BISECT_FOUND);
+		CHECK(b.first_bad == fb && b.last_good == fb - 1);
+		/* the ends at once, then each round cuts 17 in three: 3 rounds */
+		CHECK(s.batches <= 1 + 3);
 		bisect_free(&b);
 	}
 }
@@ -172,8 +196,9 @@ TEST(rounds_follow_the_rate)
 	CHECK(bisect_rounds_for(0.1, 0.005, 100000) == 51);
 	CHECK(bisect_rounds_for(1.0, 0.005, 100000) == 1);
 	CHECK(bisect_rounds_for(0.0, 0.005, 777) == 777);
-	CHECK(bisect_max_steps(18) == 5 + 2);
-	CHECK(bisect_max_steps(2) == 2);
+	CHECK(bisect_max_steps(18, 1) == 5 + 2);
+	CHECK(bisect_max_steps(18, 2) == 3 * 2 + 2);
+	CHECK(bisect_max_steps(2, 1) == 2);
 }
 
 TEST(debian_versions_sort_as_dpkg_does)
