@@ -5,6 +5,7 @@
 #   make setup    install what the project needs from Debian's archive
 #   make run      setup + build + run every default case on the default kernels
 #   make check    setup + build + all tests
+#   make validate setup + build, then the proof on kernels built from source
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -14,7 +15,7 @@ B       := build
 # Debian packages the project needs at build, run or test time.
 PACKAGES := gcc make libc6-dev libcap-dev busybox-static qemu-system-x86 \
 	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
-	tar systemd bats hyperfine python3 perl python3-yaml python3-junitparser \
+	tar systemd bats hyperfine libjansson-dev python3 perl python3-yaml python3-junitparser \
 	libxml2-utils chromium
 
 # Reproducers: one C file each in repro/, sharing repro/lib/.
@@ -45,7 +46,7 @@ UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 LIB_TEST_SRCS := $(wildcard repro/lib/tests/test_*.c)
 LIB_TEST_BINS := $(patsubst repro/lib/tests/%.c,$(B)/lib-tests/%,$(LIB_TEST_SRCS))
 
-.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup
+.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup validate stress
 all: $(B)/krepro $(REPRO_BINS)
 
 setup:
@@ -80,11 +81,11 @@ $(B)/obj/harness/%.o: harness/%.c $(HARNESS_HDRS)
 
 $(B)/krepro: harness/krepro.c $(CORE_OBJS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) -lm
+	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) -lm -ljansson
 
 $(B)/tests/%: harness/tests/%.c $(CORE_OBJS) $(HARNESS_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm
+	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm -ljansson
 
 # Every default case on the default kernels, then their comparison (the
 # older kernel is the baseline).  The exit status is the worse of the two.
@@ -108,6 +109,7 @@ bats: all
 # tests (bats).
 check: setup all
 	sh ci/layers.sh
+	sh ci/known-bad.sh
 	$(MAKE) --no-print-directory unit
 	bats ci/
 
@@ -125,7 +127,7 @@ fuzz-setup:
 
 $(B)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_SRCS) $(HARNESS_HDRS) | fuzz-setup
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) -lm
+	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) -lm -ljansson
 
 # The harness is a short-lived command that frees little: no leak checks.
 fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
@@ -137,6 +139,19 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
 			>$(B)/fuzz/$$t.log 2>&1 || rc=1; \
 		grep -E "stat::number_of_executed_units|^Done|ERROR: |SUMMARY: " $(B)/fuzz/$$t.log; \
 	done; exit $$rc
+
+# Kernels built from Debian's linux-source-6.1: the fragment's fidelity
+# against the Debian kernel of the same version, each vm/known-bad patch
+# failing exactly the subtests that name it, --negative, then bisection
+# over a list and git bisect run over a history ending in a known-bad
+# commit (about an hour on 2 cores; krepro build installs what it needs).
+validate: setup all
+	@rc=0; sh vm/known-bad/validate.sh || rc=1; sh vm/known-bad/bisect.sh || rc=1; exit $$rc
+
+# Reliability tests longer than CI allows: bad kernels (built to panic or
+# hang before init, a boot header on random bytes) in a matrix with a good one.
+stress: setup all
+	@rc=0; for t in ci/stress/*.sh; do sh $$t || rc=1; done; exit $$rc
 
 bench: all
 	sh bench/run.sh

@@ -131,6 +131,31 @@ static int parse_guard(struct case_decl *c, const char *val, char **err)
 	return 0;
 }
 
+/*
+ * "kernel: BEHAVIOUR" names what the subtest on the line before rests on:
+ * a kernel behaviour with a known-bad patch, or user-space.
+ */
+static int parse_kernel_behaviour(struct case_decl *c, const char *val, char **err)
+{
+	struct subtest_decl *s = c->nsubs ? &c->subs[c->nsubs - 1] : NULL;
+
+	if (!s) {
+		*err = xasprintf("kernel must follow the subtest it belongs to");
+		return -1;
+	}
+	if (s->kernel) {
+		*err = xasprintf("subtest %s: kernel given twice", s->name);
+		return -1;
+	}
+	if (!*val || !valid_chars(val, "_-") || val[0] == '-') {
+		*err = xasprintf("subtest %s: kernel needs one behaviour name (letters, "
+				 "digits, _) or user-space", s->name);
+		return -1;
+	}
+	s->kernel = xstrdup(val);
+	return 0;
+}
+
 /* The guard G of VARIANT.NAME is VARIANT.G when the case declares it. */
 static struct subtest_decl *guard_target(struct case_decl *c, const struct subtest_decl *s)
 {
@@ -195,6 +220,7 @@ void case_free(struct case_decl *c)
 		free(c->subs[i].name);
 		free(c->subs[i].what);
 		free(c->subs[i].guard);
+		free(c->subs[i].kernel);
 	}
 	free(c->subs);
 	memset(c, 0, sizeof(*c));
@@ -279,6 +305,8 @@ static int parse_line(struct case_decl *c, const char *key, char *val, char **er
 		return parse_budget(c, val, err);
 	else if (!strcmp(key, "guards"))
 		return parse_guard(c, val, err);
+	else if (!strcmp(key, "kernel"))
+		return parse_kernel_behaviour(c, val, err);
 	else if (!strcmp(key, "subtest"))
 		return add_subtest(c, val, err);
 	else if (strcmp(key, "timeout") && strcmp(key, "memory"))

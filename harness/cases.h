@@ -20,6 +20,12 @@ struct subtest_decl {
 	 */
 	char *guard;
 	bool guard_within;
+	/*
+	 * The kernel behaviour the verdict rests on ("kernel:"), the name of
+	 * its known-bad patch in vm/known-bad/; "user-space" when only user
+	 * space protects (--negative removes it); NULL when undeclared.
+	 */
+	char *kernel;
 };
 
 struct case_decl {

@@ -18,8 +18,8 @@
 #include "compare.h"
 #include "json.h"
 #include "ktap.h"
+#include "kernel.h"
 #include "stats.h"
-#include "version.h"
 #include "cli.h"
 
 #define ALPHA 0.05

@@ -1,21 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Kernel versions as the reports show them: in Debian's version order
- * (6.1.0-9 < 6.1.0-47, 6.12.100 < 6.12.117, 6.13~rc1 < 6.13), short
- * (6.1.0-47 for 6.1.0-47-cloud-amd64) and folded into ranges
- * (6.1.0-47…57).
+ * Kernel versions as the reports show them: short (6.1.0-47 for
+ * 6.1.0-47-cloud-amd64), in series (6.1.0- and 6.12.) and folded into
+ * ranges (6.1.0-47…57).  Their order is dpkg's: debian_version_cmp in
+ * vm/kernel.h.
  */
 #ifndef KREPRO_VERSION_H
 #define KREPRO_VERSION_H
 
 #include <stddef.h>
-
-/*
- * <0, 0, >0 as a sorts before, with or after b under dpkg's rules: digit
- * runs compare as numbers; elsewhere '~' sorts before anything, even the
- * end, and letters before other characters.
- */
-int debian_version_cmp(const char *a, const char *b);
 
 /*
  * Length of the version at the start of s: numbers joined by '.' or

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -273,6 +274,21 @@ char *which(const char *name)
 	}
 	free(copy);
 	return NULL;
+}
+
+int lock_exclusive(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
 }
 
 uint64_t fnv1a(uint64_t h, const void *p, size_t n)

@@ -38,6 +38,8 @@ int mkdir_p(const char *path, mode_t mode);
 /* Remove a tree without crossing into other filesystems. */
 int remove_tree(const char *path);
 bool is_file(const char *path);
+/* Open (creating) path and wait for its exclusive flock: the fd, or -errno. */
+int lock_exclusive(const char *path);
 bool is_dir(const char *path);
 
 /*
