@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "compare.h"
 #include "json.h"
 #include "stats.h"
 #include "cli.h"
+#include "report.h"
 
 int format_parse(const char *s, enum format *f)
 {
@@ -191,6 +192,7 @@ static char *render_json(const struct matrix *m, bool strict)
 	buf_puts(&b, "]}\n");
 	return b.data;
 }
+
 /* ---- shared by JUnit and HTML ---- */
 
 /* Escape for XML text and attributes; drop what XML 1.0 forbids. */
