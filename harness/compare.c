@@ -239,11 +239,11 @@ static char *missing_shard(const struct matrix *m)
 /* A result's subtests into their rows, in the column of its kernel. */
 static void add_result(struct matrix *m, const json_t *jr, int col, const char *dir)
 {
+	const json_t *subs = json_object_get(jr, "subtests"), *js;
 	const char *kase = jget_str(jr, "case", "");
-	const json_t *js;
 	size_t j;
 
-	json_array_foreach(json_object_get(jr, "subtests"), j, js) {
+	json_array_foreach(subs, j, js) {
 		int before = m->nrows;
 		struct cmp_row *r = row_get(m, kase, jget_str(js, "name", ""),
 					    kind_parse(jget_str(js, "kind", "")));
@@ -271,7 +271,8 @@ static int result_column(const json_t *kernels, const int *kmap, const json_t *j
 /* The kernels and results of one run.json (only: of that kernel alone). */
 static void add_run(struct matrix *m, const json_t *root, const char *dir, const char *only)
 {
-	const json_t *kernels = json_object_get(root, "kernels"), *jk, *jr;
+	const json_t *kernels = json_object_get(root, "kernels"), *jk;
+	const json_t *results = json_object_get(root, "results"), *jr;
 	int *kmap = xcalloc(json_array_size(kernels) + 1, sizeof(int)), old_nk = m->nk, col;
 	size_t i;
 
@@ -279,7 +280,7 @@ static void add_run(struct matrix *m, const json_t *root, const char *dir, const
 		kmap[i] = only && strcmp(jget_str(jk, "spec", ""), only) ? -1 :
 			  kernel_index(m, jk);
 	grow_cells(m, old_nk);
-	json_array_foreach(json_object_get(root, "results"), i, jr)
+	json_array_foreach(results, i, jr)
 		if ((col = result_column(kernels, kmap, jr)) >= 0)
 			add_result(m, jr, col, dir);
 	free(kmap);

@@ -361,7 +361,7 @@ static char *render_json(const struct matrix *m, bool strict)
 	for (int i = 0; i < m->nrows; i++)
 		json_array_append_new(rows, json_row(m, &m->rows[i]));
 	json_object_set_new(doc, "rows", rows);
-	/* One line, as before: for programs, and for line-based tools. */
+	/* On one line: a program's input, which line-based tools pass along whole. */
 	return jdump(doc, 0);
 }
 

@@ -412,13 +412,13 @@ static bool run_is_fresh(const json_t *root, double max_age_s)
 /* The run booted this very kernel: the same image (or host release). */
 static bool run_has_kernel(const json_t *root, const struct kernel *k)
 {
-	const json_t *jk;
+	const json_t *kernels = json_object_get(root, "kernels"), *jk;
 	struct utsname u;
 	bool same = false;
 	size_t i;
 
 	uname(&u);
-	json_array_foreach(json_object_get(root, "kernels"), i, jk) {
+	json_array_foreach(kernels, i, jk) {
 		if (strcmp(jget_str(jk, "spec", ""), k->spec))
 			continue;
 		same = k->kind == KERNEL_HOST ?
