@@ -52,6 +52,8 @@ struct case_set {
 };
 
 const char *kind_name(enum kind k);
+/* The kind a name stands for (as declared and in run.json), or -1. */
+int kind_parse(const char *name);
 /* Parse one declaration; on error returns -1 with a one-line reason in err. */
 int case_parse(const char *path, const char *text, struct case_decl *c, char **err);
 /* Free what case_parse allocated (also after it failed). */
