@@ -138,8 +138,8 @@ static int parse_guard(struct case_decl *c, const char *val, char **err)
 }
 
 /*
- * "kernel: BEHAVIOUR" names what the subtest on the line before rests on:
- * a kernel behaviour with a known-bad patch, or user-space.
+ * "kernel: BEHAVIOUR..." names what the subtest on the line before rests
+ * on: kernel behaviours, each with a known-bad patch, or user-space.
  */
 static int parse_kernel_behaviour(struct case_decl *c, const char *val, char **err)
 {
@@ -153,9 +153,9 @@ static int parse_kernel_behaviour(struct case_decl *c, const char *val, char **e
 		*err = xasprintf("subtest %s: kernel given twice", s->name);
 		return -1;
 	}
-	if (!*val || !valid_chars(val, "_-") || val[0] == '-') {
-		*err = xasprintf("subtest %s: kernel needs one behaviour name (letters, "
-				 "digits, _) or user-space", s->name);
+	if (!*val || !valid_chars(val, "_- ") || val[0] == '-' || strstr(val, "  ")) {
+		*err = xasprintf("subtest %s: kernel needs behaviour names (letters, "
+				 "digits, _; one space between) or user-space", s->name);
 		return -1;
 	}
 	s->kernel = xstrdup(val);

@@ -21,9 +21,10 @@ struct subtest_decl {
 	char *guard;
 	bool guard_within;
 	/*
-	 * The kernel behaviour the verdict rests on ("kernel:"), the name of
-	 * its known-bad patch in vm/known-bad/; "user-space" when only user
-	 * space protects (--negative removes it); NULL when undeclared.
+	 * The kernel behaviours the verdict rests on ("kernel:"), names of
+	 * known-bad patches in vm/known-bad/, one space apart; "user-space"
+	 * when only user space protects (--negative removes it); NULL when
+	 * undeclared.
 	 */
 	char *kernel;
 };
