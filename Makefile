@@ -11,11 +11,13 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -Werror=implicit-function-declaration
 B       := build
+# The harness's libraries: JSON is libjansson's (run.json, compare --format json).
+HARNESS_LIBS := -ljansson -lm
 
 # Debian packages the project needs at build, run or test time.
-PACKAGES := gcc make libc6-dev libcap-dev busybox-static qemu-system-x86 \
+PACKAGES := gcc make libc6-dev libcap-dev libjansson-dev busybox-static qemu-system-x86 \
 	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
-	tar systemd bats hyperfine libjansson-dev python3 perl python3-yaml python3-junitparser \
+	tar systemd bats hyperfine python3 perl python3-yaml python3-junitparser \
 	libxml2-utils chromium
 
 # Reproducers: one C file each in repro/, sharing repro/lib/.
@@ -81,11 +83,11 @@ $(B)/obj/harness/%.o: harness/%.c $(HARNESS_HDRS)
 
 $(B)/krepro: harness/krepro.c $(CORE_OBJS) $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) -lm -ljansson
+	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) $(HARNESS_LIBS)
 
 $(B)/tests/%: harness/tests/%.c $(CORE_OBJS) $(HARNESS_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm -ljansson
+	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) $(HARNESS_LIBS)
 
 # Every default case on the default kernels, then their comparison (the
 # older kernel is the baseline).  The exit status is the worse of the two.
@@ -127,7 +129,7 @@ fuzz-setup:
 
 $(B)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_SRCS) $(HARNESS_HDRS) | fuzz-setup
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) -lm -ljansson
+	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) $(HARNESS_LIBS)
 
 # The harness is a short-lived command that frees little: no leak checks.
 fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))

@@ -18,7 +18,7 @@ for c in cases/*.case; do
 			printf "%s: %s (%s) names no kernel behaviour\n", file, sub_name, kind
 	}
 	/^subtest:/ { done_sub(); sub_name = $2; kind = $3; seen = 0; next }
-	/^kernel:/ { seen = 1; print "NAMED " $2; next }
+	/^kernel:/ { seen = 1; for (i = 2; i <= NF; i++) print "NAMED " $i; next }
 	END { done_sub() }' "$c"
 done > "$named"
 if grep -v '^NAMED ' "$named" >&2; then

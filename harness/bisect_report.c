@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bisect_report.h"
+#include "json.h"
 #include "util.h"
 
 /* Text lists each changelog entry's header; the full text is in json. */
@@ -137,15 +138,15 @@ static json_t *json_step(const struct bisect *b, const struct bisect_step *s)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "kernel", json_string(b->specs[s->index]));
+	json_object_set_new(j, "kernel", jstr(b->specs[s->index]));
 	json_object_set_new(j, "outcome", json_string(outcome_name(s->r.outcome)));
 	json_object_set_new(j, "k", json_integer(s->r.k));
 	json_object_set_new(j, "n", json_integer(s->r.n));
 	json_object_set_new(j, "verdict", json_string(step_verdict_name(s->verdict)));
 	json_object_set_new(j, "error", json_real(s->error));
 	json_object_set_new(j, "recheck", json_boolean(s->recheck));
-	json_object_set_new(j, "why", s->r.why ? json_string(s->r.why) : json_null());
-	json_object_set_new(j, "results", s->r.dir ? json_string(s->r.dir) : json_null());
+	json_object_set_new(j, "why", jstr(s->r.why));
+	json_object_set_new(j, "results", jstr(s->r.dir));
 	return j;
 }
 
@@ -156,9 +157,9 @@ static json_t *json_changelog(const struct bisect_report *r)
 	for (int i = 0; i < r->nlog; i++) {
 		json_t *e = json_object();
 
-		json_object_set_new(e, "version", json_string(r->log[i].version));
-		json_object_set_new(e, "header", json_string(r->log[i].header));
-		json_object_set_new(e, "text", json_string(r->log[i].text));
+		json_object_set_new(e, "version", jstr(r->log[i].version));
+		json_object_set_new(e, "header", jstr(r->log[i].header));
+		json_object_set_new(e, "text", jstr(r->log[i].text));
 		json_array_append_new(a, e);
 	}
 	return a;
@@ -168,17 +169,16 @@ static char *render_json(const struct bisect_report *r)
 {
 	const struct bisect *b = r->b;
 	json_t *j = json_object(), *steps = json_array();
-	char *text, *out;
 
-	json_object_set_new(j, "subtest", json_string(r->subject));
+	json_object_set_new(j, "subtest", jstr(r->subject));
 	json_object_set_new(j, "kind", json_string(kind_name(b->kind)));
 	json_object_set_new(j, "racy", json_boolean(b->racy));
 	json_object_set_new(j, "decided", json_boolean(b->first_bad >= 0));
 	json_object_set_new(j, "last_good", b->first_bad >= 0 ?
-			    json_string(b->specs[b->last_good]) : json_null());
+			    jstr(b->specs[b->last_good]) : json_null());
 	json_object_set_new(j, "first_bad", b->first_bad >= 0 ?
-			    json_string(b->specs[b->first_bad]) : json_null());
-	json_object_set_new(j, "why", b->why ? json_string(b->why) : json_null());
+			    jstr(b->specs[b->first_bad]) : json_null());
+	json_object_set_new(j, "why", jstr(b->why));
 	json_object_set_new(j, "error_bound", json_real(b->racy ? b->error : 0));
 	json_object_set_new(j, "alpha", json_real(b->alpha));
 	json_object_set_new(j, "rounds_per_step", json_integer(b->racy ? b->rounds : 0));
@@ -187,11 +187,7 @@ static char *render_json(const struct bisect_report *r)
 		json_array_append_new(steps, json_step(b, &b->steps[i]));
 	json_object_set_new(j, "steps", steps);
 	json_object_set_new(j, "changelog", json_changelog(r));
-	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	out = xasprintf("%s\n", text ? text : "{}");
-	free(text);
-	return out;
+	return jdump(j, 2);
 }
 
 char *bisect_render(const struct bisect_report *r, enum format f)

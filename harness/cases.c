@@ -25,6 +25,14 @@ const char *kind_name(enum kind k)
 	return k < KIND_COUNT ? kind_names[k] : "unknown";
 }
 
+int kind_parse(const char *name)
+{
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (!strcmp(name, kind_names[k]))
+			return k;
+	return -1;
+}
+
 static bool valid_chars(const char *s, const char *extra)
 {
 	if (!*s)
@@ -71,10 +79,8 @@ static int parse_subtest(char *val, struct subtest_decl *s, char **err)
 		*err = xasprintf("subtest needs a name of letters, digits, '_' and '.'");
 		return -1;
 	}
-	for (k = 0; k < KIND_COUNT; k++)
-		if (!strcmp(kind, kind_names[k]))
-			break;
-	if (k == KIND_COUNT) {
+	k = kind_parse(kind);
+	if (k < 0) {
 		*err = xasprintf("subtest %s: unknown kind '%s' (regression, "
 				 "mitigation, hazard, behaviour or control)", name, kind);
 		return -1;
@@ -132,8 +138,8 @@ static int parse_guard(struct case_decl *c, const char *val, char **err)
 }
 
 /*
- * "kernel: BEHAVIOUR" names what the subtest on the line before rests on:
- * a kernel behaviour with a known-bad patch, or user-space.
+ * "kernel: BEHAVIOUR..." names what the subtest on the line before rests
+ * on: kernel behaviours, each with a known-bad patch, or user-space.
  */
 static int parse_kernel_behaviour(struct case_decl *c, const char *val, char **err)
 {
@@ -147,9 +153,9 @@ static int parse_kernel_behaviour(struct case_decl *c, const char *val, char **e
 		*err = xasprintf("subtest %s: kernel given twice", s->name);
 		return -1;
 	}
-	if (!*val || !valid_chars(val, "_-") || val[0] == '-') {
-		*err = xasprintf("subtest %s: kernel needs one behaviour name (letters, "
-				 "digits, _) or user-space", s->name);
+	if (!*val || !valid_chars(val, "_- ") || val[0] == '-' || strstr(val, "  ")) {
+		*err = xasprintf("subtest %s: kernel needs behaviour names (letters, "
+				 "digits, _; one space between) or user-space", s->name);
 		return -1;
 	}
 	s->kernel = xstrdup(val);

@@ -218,6 +218,37 @@ static void list_text(const struct case_set *set)
 	}
 }
 
+/* One case for `list --json`: its declaration, subtests included. */
+static json_t *case_json(const struct case_decl *c)
+{
+	json_t *jc = json_object(), *subs = json_array();
+
+	json_object_set_new(jc, "name", jstr(c->name));
+	json_object_set_new(jc, "title", jstr(c->title));
+	json_object_set_new(jc, "story", jstr(c->story));
+	json_object_set_new(jc, "fix", jstr(c->fix));
+	json_object_set_new(jc, "default", json_boolean(c->is_default));
+	json_object_set_new(jc, "timeout", json_integer(c->timeout));
+	if (c->budget_rounds)
+		json_object_set_new(jc, "budget", json_pack("{s:i, s:i}", "rounds", c->budget_rounds,
+							     "seconds", c->budget_seconds));
+	for (int j = 0; j < c->nsubs; j++) {
+		const struct subtest_decl *d = &c->subs[j];
+		json_t *js = json_object();
+
+		json_object_set_new(js, "name", jstr(d->name));
+		json_object_set_new(js, "kind", json_string(kind_name(d->kind)));
+		json_object_set_new(js, "pass_means", jstr(d->what));
+		if (d->kind == KIND_MITIGATION)
+			json_object_set_new(js, "guards", jstr(guard_text(d)));
+		if (d->kernel)
+			json_object_set_new(js, "kernel", jstr(d->kernel));
+		json_array_append_new(subs, js);
+	}
+	json_object_set_new(jc, "subtests", subs);
+	return jc;
+}
+
 static int cmd_list(int argc, char **argv, const char *root)
 {
 	static const struct option opts[] = {
@@ -227,7 +258,7 @@ static int cmd_list(int argc, char **argv, const char *root)
 	};
 	struct case_set set;
 	bool json = false;
-	int opt, i, j;
+	int opt, i;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -245,42 +276,14 @@ static int cmd_list(int argc, char **argv, const char *root)
 		usage_error("list: unexpected argument '%s'", argv[optind]);
 	cases_load(cases_dir(root), &set);
 	if (json) {
-		struct buf b = { 0 };
+		json_t *list = json_array();
+		char *text;
 
-		buf_puts(&b, "[");
-		for (i = 0; i < set.n; i++) {
-			struct case_decl *c = &set.cases[i];
-
-			buf_puts(&b, i ? ",{" : "{");
-			json_kv_str(&b, true, "name", c->name);
-			json_kv_str(&b, false, "title", c->title);
-			json_kv_str(&b, false, "story", c->story);
-			json_kv_str(&b, false, "fix", c->fix);
-			json_kv_bool(&b, false, "default", c->is_default);
-			json_kv_int(&b, false, "timeout", c->timeout);
-			if (c->budget_rounds) {
-				json_key(&b, false, "budget");
-				buf_printf(&b, "{\"rounds\":%d,\"seconds\":%d}",
-					   c->budget_rounds, c->budget_seconds);
-			}
-			json_key(&b, false, "subtests");
-			buf_puts(&b, "[");
-			for (j = 0; j < c->nsubs; j++) {
-				buf_puts(&b, j ? ",{" : "{");
-				json_kv_str(&b, true, "name", c->subs[j].name);
-				json_kv_str(&b, false, "kind", kind_name(c->subs[j].kind));
-				json_kv_str(&b, false, "pass_means", c->subs[j].what);
-				if (c->subs[j].kind == KIND_MITIGATION)
-					json_kv_str(&b, false, "guards", guard_text(&c->subs[j]));
-				if (c->subs[j].kernel)
-					json_kv_str(&b, false, "kernel", c->subs[j].kernel);
-				buf_puts(&b, "}");
-			}
-			buf_puts(&b, "]}");
-		}
-		buf_puts(&b, "]\n");
-		fputs(b.data, stdout);
-		buf_free(&b);
+		for (i = 0; i < set.n; i++)
+			json_array_append_new(list, case_json(&set.cases[i]));
+		text = jdump(list, 0);
+		fputs(text, stdout);
+		free(text);
 		return 0;
 	}
 	list_text(&set);
@@ -342,7 +345,7 @@ static void parse_shard(const char *val, int *i, int *n)
 	if (errno || end == val || *end != '/')
 		goto bad;
 	b = strtol(end + 1, &end, 10);
-	if (errno || *end || b < 1 || b > 10000 || a < 1 || a > b)
+	if (errno || *end || b < 1 || b > PLAN_SHARDS_MAX || a < 1 || a > b)
 		goto bad;
 	*i = a;
 	*n = b;

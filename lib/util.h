@@ -64,6 +64,8 @@ void random_hex(char *out, size_t n);
 
 /* Trim trailing whitespace in place; returns s. */
 char *rtrim(char *s);
+/* Control characters (a newline, an escape) become '?' in place: a message stays one line. */
+char *one_line(char *s);
 bool str_starts(const char *s, const char *prefix);
 
 #endif

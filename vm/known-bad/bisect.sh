@@ -53,7 +53,8 @@ cd "$git"
 git init -q
 git config user.email krepro@localhost
 git config user.name krepro
-git add -A && git commit -qm "Debian linux-source-6.1"
+# Debian's .gitignore ignores the whole top level: add it all by force.
+git add -A -f && git commit -qm "Debian linux-source-6.1"
 good=$(git rev-parse HEAD)
 change() { # an unrelated change that still compiles into the kernel
 	sed -i "1a /* krepro: unrelated change $1 */" kernel/sys.c

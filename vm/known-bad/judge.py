@@ -16,7 +16,7 @@ QUIET = {"same", "baseline"}
 
 
 def declared(cases_dir):
-    """(case, subtest) -> behaviour, from the kernel: lines."""
+    """(case, subtest) -> the behaviours it rests on, from the kernel: lines."""
     names = {}
     for path in glob.glob(os.path.join(cases_dir, "*.case")):
         case, sub = None, None
@@ -28,7 +28,7 @@ def declared(cases_dir):
             elif key == "subtest":
                 sub = val.split()[0]
             elif key == "kernel" and sub:
-                names[(case, sub)] = val
+                names[(case, sub)] = val.split()
     return names
 
 
@@ -39,22 +39,38 @@ def column(kernels, spec):
     sys.exit(f"judge: no column {spec} in the comparison")
 
 
-def changes(rows, col):
-    """{(case, subtest): (change, outcome label, why)} that are not quiet."""
-    seen = {}
+def changes(rows, col, base):
+    """What differs from the baseline in column col, in two groups.
+
+    changed: {(case, subtest): (change, label, why)} where the verdict moved.
+    races:   the same for racy subtests whose verdict moved with their hit
+             rate, and mitigations left not-comparable because their racy
+             guard missed: reported, never counted as the patch's doing.
+    A rate that moved while the verdict held is no change at all.
+    """
+    changed, races = {}, {}
     for r in rows:
-        c = r["cells"][col]
-        if c.get("change") not in QUIET:
-            seen[(r["case"], r["subtest"])] = (c.get("change"), c.get("label"), c.get("why", ""))
-    return seen
+        c, b = r["cells"][col], r["cells"][base]
+        if c.get("change") in QUIET or c.get("outcome") == b.get("outcome"):
+            continue
+        entry = (c.get("change"), c.get("label"), c.get("why", ""))
+        racy = c.get("racy") or b.get("racy")
+        if (racy and r["kind"] == "hazard") or c.get("outcome") == "not-comparable":
+            races[(r["case"], r["subtest"])] = entry
+        else:
+            changed[(r["case"], r["subtest"])] = entry
+    return changed, races
 
 
-def judge_patch(rows, col, name, names):
-    want = {k for k, v in names.items() if v == name}
-    got = changes(rows, col)
-    missed = sorted(k for k in want if got.get(k, ("same",))[0] != "regression")
+def judge_patch(rows, col, base, name, names):
+    """The subtests naming the patch, what changed, what it missed, what else moved."""
+    kinds = {(r["case"], r["subtest"]): r["kind"] for r in rows}
+    want = {k for k, v in names.items() if name in v}
+    got, races = changes(rows, col, base)
+    missed = sorted(k for k in want if kinds.get(k) in ("regression", "mitigation")
+                    and got.get(k, ("same",))[0] != "regression")
     extra = sorted(k for k in got if k not in want)
-    return want, got, missed, extra
+    return want, missed, extra, races
 
 
 def show(keys):
@@ -68,11 +84,14 @@ def main():
     names = declared(cases_dir)
     ok = True
 
-    fidelity = changes(rows, column(kernels, debian))
+    base = column(kernels, unpatched)
+    fidelity, fidelity_races = changes(rows, column(kernels, debian), base)
     print(f"\nfidelity: {debian} against {unpatched}: "
           f"{len(fidelity)} subtest(s) differ")
     for (c, s), (ch, label, why) in sorted(fidelity.items()):
         print(f"  {c}/{s}: {ch} ({label}) {why}")
+    for (c, s), (ch, label, why) in sorted(fidelity_races.items()):
+        print(f"  (race, not counted) {c}/{s}: {ch} ({label}) {why}")
     ok &= not fidelity
 
     times = dict(line.split() for line in open(os.path.join(out, "build-times")))
@@ -81,7 +100,8 @@ def main():
         if ",patch=" not in k["spec"]:
             continue
         name = os.path.basename(k["spec"].split(",patch=")[1])[:-len(".patch")]
-        want, got, missed, extra = judge_patch(rows, column(kernels, k["spec"]), name, names)
+        want, missed, extra, races = judge_patch(rows, column(kernels, k["spec"]), base,
+                                                 name, names)
         good = want and not missed and not extra
         ok &= bool(good)
         print(f"{name:40} {times.get(name, '?'):>7}  {len(want):>5}  "
@@ -90,6 +110,8 @@ def main():
             print(f"    not failed: {show(missed)}")
         if extra:
             print(f"    also changed: {show(extra)}")
+        if races:
+            print(f"    race, not counted: {show(sorted(races))}")
 
     neg = subprocess.run([os.path.join(os.path.dirname(__file__), "../../build/krepro"),
                           "compare", os.path.join(out, "negative"), "--format", "json"],
