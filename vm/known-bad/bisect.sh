@@ -68,7 +68,7 @@ change 2
 change 3
 say "history made in $(( $(date +%s) - t0 )) s; culprit $culprit"
 t0=$(date +%s)
-git bisect start -q HEAD "$good"
+git bisect start HEAD "$good" > /dev/null
 git bisect run "$krepro" bisect-run -c "$sub" > "$out/git-bisect.log" 2>&1 || true
 cat "$out/git-bisect.log" | grep -E "is the first bad commit|bisect-run:" || true
 if grep -q "^$culprit is the first bad commit" "$out/git-bisect.log"; then
@@ -76,5 +76,5 @@ if grep -q "^$culprit is the first bad commit" "$out/git-bisect.log"; then
 else
 	say "git bisect run: did not find $culprit"; ok=1
 fi
-git bisect reset -q
+git bisect reset > /dev/null
 exit "$ok"
