@@ -23,10 +23,12 @@
 #include "json.h"
 #include "kernel.h"
 #include "plan.h"
+#include "preflight.h"
 #include "qemu.h"
 #include "run.h"
 #include "runtable.h"
 #include "store.h"
+#include "target.h"
 #include "cli.h"
 
 #define KREPRO_VERSION "0.1"
@@ -439,7 +441,9 @@ static int run_and_record(struct run_opts *o)
 	sig = run_pairs(o);
 	while (!sig && o->until_confident && requeue_undecided(o))
 		sig = run_pairs(o);
-	store_write(o, started, time(NULL), sig != 0);
+	/* No run.json, no result: the one line is store_write's. */
+	if (store_write(o, started, time(NULL), sig != 0))
+		return EXIT_INFRA;
 	runtable_print(o, out);
 	if (o->negative)
 		fprintf(out, "\nnegative control (--negative): protections were removed; "
@@ -599,12 +603,17 @@ static bool parse_kernels(struct run_cli *r)
 	return need_vm;
 }
 
-/* Root, QEMU and busybox: what running at all needs. */
+/* Root, QEMU and busybox: what running at all needs; the host's, for host mode. */
 static void check_can_run(struct run_opts *o, bool need_vm)
 {
+	char *why = NULL;
+
 	if (geteuid() != 0)
 		die(EXIT_USAGE, "cannot run cases: not root (mounts, namespaces and "
 		    "loop devices need it)");
+	for (int i = 0; i < o->nkernels; i++)
+		if (o->kernels[i].kind == KERNEL_HOST && target_host_check(&why))
+			die(EXIT_USAGE, "cannot run on the host kernel: %s", why);
 	if (!need_vm)
 		return;
 	o->qemu = which("qemu-system-x86_64");
@@ -680,9 +689,12 @@ static int execute_run(struct run_cli *r, const char *root, int argc, char **arg
 		die(EXIT_USAGE, "%s", why);
 	need_vm = parse_kernels(r);
 	check_can_run(o, need_vm);
-	if (plan_check_built(root, &set, r->sel, r->nsel, &why))
+	if (plan_check_built(root, &set, r->sel, r->nsel, &why) ||
+	    plan_check_tools(&set, r->sel, r->nsel, &why))
 		die(EXIT_USAGE, "%s", why);
 	o->outdir = run_outdir(r->outdir);
+	if (preflight_results(o->outdir, &why))
+		die(EXIT_USAGE, "%s", why);
 	o->root = root;
 	if (!r->nk)
 		default_kernels(o);

@@ -28,6 +28,7 @@
 #include "run.h"
 #include "cli.h"
 #include "evidence.h"
+#include "preflight.h"
 #include "wire.h"
 
 static volatile sig_atomic_t interrupted;
@@ -222,6 +223,11 @@ static bool finish_target(struct run_opts *o, struct pair *p, int status)
 	if (target_finish(&p->target, status, p->timed_out, &g, &why)) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, why);
+	} else if (results_full(o->outdir)) {
+		/* Its KTAP or serial logs may end early: no result from them. */
+		p->outcome = OUT_INFRA;
+		set_detail(p, xasprintf("no space left in %s: this attempt's logs may be "
+					"cut short", o->outdir));
 	} else if (p->kernel->kind != KERNEL_HOST && kvm_failed(o, p, &g)) {
 		counts = false;
 	} else {
