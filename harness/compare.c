@@ -107,6 +107,35 @@ static const char *need_str(const struct loader *l, const struct jval *o,
 	return v->str;
 }
 
+/* The most a count in a run.json may say (k, n, runs; a shard's count). */
+#define COUNT_MAX 1000000000.0
+
+/*
+ * A count from the file: a whole number from 0 to most, else the file is
+ * bad (converting a huge or fractional number would make up a count).
+ */
+static long need_count(const struct loader *l, const struct jval *o, const char *key,
+		       double def, double most, const char *what, const char *name)
+{
+	double v = json_get_num(o, key, def);
+
+	if (!(v >= 0 && v <= most) || v != (double)(long)v)
+		bad_file(l, "%s %s has \"%s\": %g, not a whole number from 0 to %.0f", what,
+			 name, key, v, most);
+	return v;
+}
+
+/* A log named by a result stays inside its run directory. */
+static bool inside_run(const char *rel)
+{
+	if (rel[0] == '/')
+		return false;
+	for (const char *p = rel; (p = strstr(p, "..")); p += 2)
+		if ((p == rel || p[-1] == '/') && (p[2] == '/' || !p[2]))
+			return false;
+	return true;
+}
+
 static int kernel_index(struct matrix *m, const struct jval *jk,
 			const struct loader *l)
 {
@@ -222,8 +251,10 @@ static void cell_add(struct cmp_cell *c, enum kind kind, const struct jval *js,
 {
 	int o = outcome_parse(need_str(l, js, "outcome", "a subtest"));
 	const struct jval *race = json_get(js, "race");
-	long k = json_get_num(js, "k", 0), n = json_get_num(js, "n", 0);
-	int runs = json_get_num(js, "runs", n), runs_hit = json_get_num(js, "runs_hit", k);
+	long k = need_count(l, js, "k", 0, COUNT_MAX, "subtest", sub);
+	long n = need_count(l, js, "n", 0, COUNT_MAX, "subtest", sub);
+	int runs = need_count(l, js, "runs", n, COUNT_MAX, "subtest", sub);
+	int runs_hit = need_count(l, js, "runs_hit", k, COUNT_MAX, "subtest", sub);
 	bool first = !c->present;
 
 	if (o < 0)
@@ -280,8 +311,9 @@ static void note_shard(const struct jval *root, const struct loader *l)
 
 	if (!sh)
 		return;
-	idx = json_get_num(sh, "index", 0);
-	count = json_get_num(sh, "count", 0);
+	/* The command line's own bound on N. */
+	idx = need_count(l, sh, "index", 0, 10000, "the", "shard");
+	count = need_count(l, sh, "count", 0, 10000, "the", "shard");
 	if (count < 1 || idx < 1 || idx > count)
 		bad_file(l, "bad shard %d/%d", idx, count);
 	for (i = 0; i < m->nshards; i++)
@@ -350,6 +382,9 @@ static void load_one(struct matrix *m, const char *dir, const char *only,
 		subs = json_get(jr, "subtests");
 		if (!subs || subs->t != J_ARR)
 			bad_file(&l, "result %s on %s has no subtests array", kase, spec);
+		if (!inside_run(json_get_str(jr, "ktap", "")))
+			bad_file(&l, "result %s on %s names a KTAP file outside the run "
+				 "directory", kase, spec);
 		for (j = 0; j < subs->n; j++) {
 			const struct jval *js = subs->items[j];
 			const char *name = need_str(&l, js, "name", "a subtest");
