@@ -171,7 +171,7 @@ int host_finish(struct target *t, int status, bool timed_out, struct guest_repor
 	if (rename(t->ktap_tmp, t->ktap))
 		unlink(t->ktap_tmp);
 	memset(g, 0, sizeof(*g));
-	g->ktap = read_file(t->ktap, NULL);
+	g->ktap = read_text(t->ktap);
 	if (rc == WIRE_ISOLATION_FAILED && !timed_out) {
 		*why = isolation_failure(t, g->ktap);
 		guest_report_free(g);
