@@ -170,6 +170,8 @@ static void prepare_or_die(struct kernel *k, const char *cache)
 	if (rc)
 		die(rc == KERNEL_BAD_INPUT ? EXIT_USAGE : EXIT_INFRA, "%s",
 		    why ? why : "cannot prepare the kernel");
+	if (k->note)
+		warnx_("%s; fetched again", k->note);
 }
 
 /* ---- list ---- */

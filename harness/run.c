@@ -103,6 +103,9 @@ static int pair_image(struct run_opts *o, struct pair *p)
 	if (!p->initrd) {
 		p->initrd = initramfs_get(&spec, o->cache, &built, &err);
 		p->image_built = built;
+		if (built == 2)
+			warnx_("cached guest image %s was damaged (cut short); built anew",
+			       p->initrd);
 		if (!p->initrd) {
 			p->outcome = OUT_INFRA;
 			set_detail(p, err);

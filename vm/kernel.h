@@ -16,6 +16,7 @@ struct kernel {
 	char *release;		/* from the package or modules dir; "" if unknown */
 	char *pkg_version;	/* Debian version of the package, or "" */
 	char sha256[65];	/* of the image */
+	char *note;		/* a damaged cache entry that was repaired, or NULL */
 };
 
 /* Syntax only: returns -1 with a reason in *err on a bad spec. */
