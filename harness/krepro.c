@@ -126,7 +126,8 @@ static char *project_root(void)
 		return xstrdup(env);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n < 0)
-		die(EXIT_INFRA, "cannot find myself: %s", strerror(errno));
+		die(EXIT_USAGE, "cannot find myself: /proc/self/exe: %s (is /proc mounted? "
+		    "else set KREPRO_ROOT)", strerror(errno));
 	exe[n] = '\0';
 	return xstrdup(dirname(dirname(exe)));
 }

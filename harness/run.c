@@ -222,13 +222,17 @@ static bool finish_target(struct run_opts *o, struct pair *p, int status)
 	struct guest_report g = { 0 };
 	char *why = NULL;
 	bool counts = true;
+	/* Asked first: finishing renames the KTAP, which may free space. */
+	bool full = results_full(o->outdir);
 
 	if (target_finish(&p->target, status, p->timed_out, &g, &why)) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, why);
-	} else if (results_full(o->outdir)) {
-		/* Its KTAP or serial logs may end early: no result from them. */
+	} else if (full) {
+		/* Its KTAP or serial logs may end early: no result from them, and
+		 * no second attempt, which would meet the same full disk. */
 		p->outcome = OUT_INFRA;
+		p->attempt = 2;
 		set_detail(p, xasprintf("no space left in %s: this attempt's logs may be "
 					"cut short", o->outdir));
 	} else if (p->kernel->kind != KERNEL_HOST && kvm_failed(o, p, &g)) {
