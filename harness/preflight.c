@@ -45,6 +45,29 @@ int preflight_results(const char *dir, char **why)
 	return *why ? -1 : 0;
 }
 
+int console_cap_env(long long *cap, char **why)
+{
+	const char *env = getenv("KREPRO_CONSOLE_CAP");
+	char *end;
+	double v;
+
+	*cap = CONSOLE_CAP_DEFAULT;
+	*why = NULL;
+	if (!env || !*env)
+		return 0;
+	errno = 0;
+	v = strtod(env, &end);
+	if (*end == 'K' || *end == 'M')
+		v *= *end++ == 'K' ? 1024 : 1024 * 1024;
+	if (errno || end == env || *end || v < 64 * 1024 || v > 4096.0 * 1024 * 1024) {
+		*why = xasprintf("bad KREPRO_CONSOLE_CAP '%s': expected bytes, or a number "
+				 "with K or M, from 64K to 4096M", env);
+		return -1;
+	}
+	*cap = v;
+	return 0;
+}
+
 bool results_full(const char *dir)
 {
 	struct statvfs fs;

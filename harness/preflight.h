@@ -19,6 +19,16 @@
  */
 int preflight_results(const char *dir, char **why);
 
+/* The cap on a VM's serial logs when KREPRO_CONSOLE_CAP is not set. */
+#define CONSOLE_CAP_DEFAULT (8LL << 20)
+
+/*
+ * The cap on each VM's console and channel logs: KREPRO_CONSOLE_CAP
+ * (bytes, or with a K or M suffix; 64K to 4096M), else the default.
+ * -1 with a one-line reason when the variable is malformed.
+ */
+int console_cap_env(long long *cap, char **why);
+
 /*
  * True when the filesystem holding dir has no block left: the files an
  * attempt wrote there (or a VM's serial logs) may have been cut short.

@@ -125,6 +125,7 @@ static void pair_vm_opts(struct run_opts *o, struct pair *p, struct vm_opts *vo)
 		.qemu = o->qemu, .image = p->kernel->image, .initrd = p->initrd,
 		.marker = p->marker, .console = p->console, .channel = p->channel,
 		.memory_mb = p->kase->memory_mb, .kvm = p->kvm, .params = run_params(o, p),
+		.log_cap = o->console_cap,
 	};
 }
 
@@ -216,6 +217,14 @@ static bool kvm_failed(struct run_opts *o, struct pair *p, const struct guest_re
 	return true;
 }
 
+/* A VM's serial log that reached the cap lost what came after it. */
+static bool log_capped(const struct run_opts *o, const char *path)
+{
+	struct stat st;
+
+	return o->console_cap > 0 && path && !stat(path, &st) && st.st_size >= o->console_cap;
+}
+
 /* Classify a reaped attempt; false when it does not count (KVM failed). */
 static bool finish_target(struct run_opts *o, struct pair *p, int status)
 {
@@ -237,9 +246,17 @@ static bool finish_target(struct run_opts *o, struct pair *p, int status)
 					"cut short", o->outdir));
 	} else if (p->kernel->kind != KERNEL_HOST && kvm_failed(o, p, &g)) {
 		counts = false;
+	} else if (p->kernel->kind != KERNEL_HOST && log_capped(o, p->channel)) {
+		/* The results past the cap were dropped: none of them count. */
+		p->outcome = OUT_ERROR;
+		set_detail(p, xasprintf("the result channel reached its cap of %lld bytes: "
+					"the case printed too much", o->console_cap));
+		fold_all(p, OUT_ERROR, p->detail);
 	} else {
 		classify_run(p, &g, p->timed_out);
 	}
+	if (p->kernel->kind != KERNEL_HOST)
+		p->console_capped |= log_capped(o, p->console);
 	guest_report_free(&g);
 	target_free(&p->target);
 	return counts;

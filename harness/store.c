@@ -105,6 +105,7 @@ static void header_json(struct buf *b, const struct run_opts *o, time_t started,
 	json_kv_int(b, false, "runs", o->runs);
 	json_kv_int(b, false, "repeat", o->repeat);
 	json_kv_bool(b, false, "negative", o->negative);
+	json_kv_int(b, false, "console_cap_bytes", o->console_cap);
 	if (o->shard_n) {
 		json_key(b, false, "shard");
 		buf_printf(b, "{\"index\":%d,\"count\":%d}", o->shard_i, o->shard_n);
@@ -220,6 +221,7 @@ static void result_json(struct buf *b, const struct run_opts *o, const struct pa
 	json_kv_int(b, false, "taint_after", p->taint_after);
 	rel_json(b, o, "ktap", p->ktap);
 	rel_json(b, o, "console", p->console);
+	json_kv_bool(b, false, "console_capped", p->console_capped);
 	json_kv_str(b, false, "excerpt", p->excerpt);
 	json_kv_str(b, false, "image", p->initrd);
 	json_kv_bool(b, false, "image_built", p->image_built);
