@@ -27,7 +27,7 @@ endif
 PACKAGES := gcc make libc6-dev libcap-dev busybox-static qemu-system-x86 \
 	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
 	tar systemd bats hyperfine python3 perl python3-yaml python3-junitparser \
-	libxml2-utils chromium
+	libxml2-utils chromium valgrind
 
 # Reproducers: one C file each in repro/, sharing repro/lib/.
 REPROS     := $(patsubst repro/%.c,%,$(wildcard repro/*.c))
