@@ -5,12 +5,15 @@
 #   make setup    install what the project needs from Debian's archive
 #   make run      setup + build + run every default case on the default kernels
 #   make check    setup + build + all tests
-#   make SANITIZE=1 check   the same with the harness under ASan and UBSan
+#   make validate setup + build, then the proof on kernels built from source
+#   make SANITIZE=1 check   the same as check with the harness under ASan and UBSan
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -Werror=implicit-function-declaration
 B       := build
+# The harness's libraries: JSON is libjansson's (run.json, compare --format json).
+HARNESS_LIBS := -ljansson -lm
 
 # SANITIZE=1: the harness (lib/, vm/, harness/, krepro, its unit tests and
 # the reproducers' helper tests) under ASan and UBSan, any UB fatal.  The
@@ -24,7 +27,7 @@ SAN_ENV   := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_st
 endif
 
 # Debian packages the project needs at build, run or test time.
-PACKAGES := gcc make libc6-dev libcap-dev busybox-static qemu-system-x86 \
+PACKAGES := gcc make libc6-dev libcap-dev libjansson-dev busybox-static qemu-system-x86 \
 	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
 	tar systemd bats hyperfine python3 perl python3-yaml python3-junitparser \
 	libxml2-utils chromium valgrind
@@ -57,7 +60,7 @@ UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 LIB_TEST_SRCS := $(wildcard repro/lib/tests/test_*.c)
 LIB_TEST_BINS := $(patsubst repro/lib/tests/%.c,$(B)/lib-tests/%,$(LIB_TEST_SRCS))
 
-.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup FORCE
+.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup validate stress FORCE
 all: $(B)/krepro $(REPRO_BINS)
 
 setup:
@@ -96,11 +99,11 @@ $(B)/obj/harness/%.o: harness/%.c $(HARNESS_HDRS) $(B)/.flags
 
 $(B)/krepro: harness/krepro.c $(CORE_OBJS) $(HARNESS_HDRS) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) $(HARNESS_LIBS)
 
 $(B)/tests/%: harness/tests/%.c $(CORE_OBJS) $(HARNESS_HDRS) $(KSFT_HDRS) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) -lm
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) $(HARNESS_LIBS)
 
 # Every default case on the default kernels, then their comparison (the
 # older kernel is the baseline).  The exit status is the worse of the two.
@@ -124,6 +127,7 @@ bats: all
 # tests (bats).
 check: setup all
 	sh ci/layers.sh
+	sh ci/known-bad.sh
 	$(MAKE) --no-print-directory unit
 	$(SAN_ENV) bats ci/
 
@@ -141,7 +145,7 @@ fuzz-setup:
 
 $(B)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_SRCS) $(HARNESS_HDRS) | fuzz-setup
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) -lm
+	clang $(FUZZ_CFLAGS) -Iharness -Ivm -Ilib -o $@ $< $(FUZZ_SRCS) $(HARNESS_LIBS)
 
 # The harness is a short-lived command that frees little: no leak checks.
 fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
@@ -153,6 +157,19 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
 			>$(B)/fuzz/$$t.log 2>&1 || rc=1; \
 		grep -E "stat::number_of_executed_units|^Done|ERROR: |SUMMARY: " $(B)/fuzz/$$t.log; \
 	done; exit $$rc
+
+# Kernels built from Debian's linux-source-6.1: the fragment's fidelity
+# against the Debian kernel of the same version, each vm/known-bad patch
+# failing exactly the subtests that name it, --negative, then bisection
+# over a list and git bisect run over a history ending in a known-bad
+# commit (about an hour on 2 cores; krepro build installs what it needs).
+validate: setup all
+	@rc=0; sh vm/known-bad/validate.sh || rc=1; sh vm/known-bad/bisect.sh || rc=1; exit $$rc
+
+# Reliability tests longer than CI allows: bad kernels (built to panic or
+# hang before init, a boot header on random bytes) in a matrix with a good one.
+stress: setup all
+	@rc=0; for t in ci/stress/*.sh; do sh $$t || rc=1; done; exit $$rc
 
 bench: all
 	sh bench/run.sh

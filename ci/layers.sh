@@ -15,11 +15,11 @@ fail() { echo "layers: $*" >&2; bad=1; }
 # A header's layer inside harness/; lower layers never include higher ones.
 level() {
 	case "$1" in
-	cli|cases|ktap|stats|outcome) echo 1 ;;
+	cli|cases|ktap|stats|outcome|changelog|bisect) echo 1 ;;
 	run|classify|runtable|plan|preflight) echo 2 ;;
 	store|json) echo 3 ;;
 	compare) echo 4 ;;
-	report) echo 5 ;;
+	report|bisect_report) echo 5 ;;
 	krepro) echo 6 ;;
 	*) echo 0 ;;
 	esac

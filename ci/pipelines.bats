@@ -404,7 +404,7 @@ assert_keeps() {
 		[ "$(json_get "$T/shard-$n/run.json" '" ".join(d["command"])')" = \
 			"run -k host -c ovl_whiteout -c chroot_propagation -c selftest_faults --shard $n/3 -o $T/shard-$n" ]
 	done
-	[ "$(cat "$T"/shard-*/run.json | python3 -c 'import json,sys; print(sorted(r["case"] for l in sys.stdin for r in json.loads(l)["results"]))')" = \
+	[ "$(python3 -c 'import json,sys; print(sorted(r["case"] for f in sys.argv[1:] for r in json.load(open(f))["results"]))' "$T"/shard-*/run.json)" = \
 		"['chroot_propagation', 'ovl_whiteout', 'selftest_faults']" ]
 	assert_host_clean
 }

@@ -28,7 +28,7 @@ print(json.dumps(d, sort_keys=True))'
 		[ "$status" -eq 0 ]
 	done
 	# Each pair ran in exactly one shard.
-	[ "$(cat "$T"/shard-*/run.json | python3 -c 'import json,sys; print(sum(len(json.loads(l)["results"]) for l in sys.stdin))')" -eq 3 ]
+	[ "$(python3 -c 'import json,sys; print(sum(len(json.load(open(f))["results"]) for f in sys.argv[1:]))' "$T"/shard-*/run.json)" -eq 3 ]
 	[ "$(json_get "$T/shard-2/run.json" 'd["shard"]')" = "{'index': 2, 'count': 3}" ]
 	"$KREPRO" compare "$T/all" > "$T/all.txt"
 	"$KREPRO" compare "$T"/shard-* > "$T/shards.txt"

@@ -25,6 +25,14 @@ const char *kind_name(enum kind k)
 	return k < KIND_COUNT ? kind_names[k] : "unknown";
 }
 
+int kind_parse(const char *name)
+{
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (!strcmp(name, kind_names[k]))
+			return k;
+	return -1;
+}
+
 static bool valid_chars(const char *s, const char *extra)
 {
 	if (!*s)
@@ -71,10 +79,8 @@ static int parse_subtest(char *val, struct subtest_decl *s, char **err)
 		*err = xasprintf("subtest needs a name of letters, digits, '_' and '.'");
 		return -1;
 	}
-	for (k = 0; k < KIND_COUNT; k++)
-		if (!strcmp(kind, kind_names[k]))
-			break;
-	if (k == KIND_COUNT) {
+	k = kind_parse(kind);
+	if (k < 0) {
 		*err = xasprintf("subtest %s: unknown kind '%s' (regression, "
 				 "mitigation, hazard, behaviour or control)", name, kind);
 		return -1;
@@ -128,6 +134,31 @@ static int parse_guard(struct case_decl *c, const char *val, char **err)
 		return -1;
 	}
 	s->guard = xstrdup(val);
+	return 0;
+}
+
+/*
+ * "kernel: BEHAVIOUR" names what the subtest on the line before rests on:
+ * a kernel behaviour with a known-bad patch, or user-space.
+ */
+static int parse_kernel_behaviour(struct case_decl *c, const char *val, char **err)
+{
+	struct subtest_decl *s = c->nsubs ? &c->subs[c->nsubs - 1] : NULL;
+
+	if (!s) {
+		*err = xasprintf("kernel must follow the subtest it belongs to");
+		return -1;
+	}
+	if (s->kernel) {
+		*err = xasprintf("subtest %s: kernel given twice", s->name);
+		return -1;
+	}
+	if (!*val || !valid_chars(val, "_-") || val[0] == '-') {
+		*err = xasprintf("subtest %s: kernel needs one behaviour name (letters, "
+				 "digits, _) or user-space", s->name);
+		return -1;
+	}
+	s->kernel = xstrdup(val);
 	return 0;
 }
 
@@ -195,6 +226,7 @@ void case_free(struct case_decl *c)
 		free(c->subs[i].name);
 		free(c->subs[i].what);
 		free(c->subs[i].guard);
+		free(c->subs[i].kernel);
 	}
 	free(c->subs);
 	memset(c, 0, sizeof(*c));
@@ -279,6 +311,8 @@ static int parse_line(struct case_decl *c, const char *key, char *val, char **er
 		return parse_budget(c, val, err);
 	else if (!strcmp(key, "guards"))
 		return parse_guard(c, val, err);
+	else if (!strcmp(key, "kernel"))
+		return parse_kernel_behaviour(c, val, err);
 	else if (!strcmp(key, "subtest"))
 		return add_subtest(c, val, err);
 	else if (strcmp(key, "timeout") && strcmp(key, "memory"))

@@ -20,6 +20,12 @@ struct subtest_decl {
 	 */
 	char *guard;
 	bool guard_within;
+	/*
+	 * The kernel behaviour the verdict rests on ("kernel:"), the name of
+	 * its known-bad patch in vm/known-bad/; "user-space" when only user
+	 * space protects (--negative removes it); NULL when undeclared.
+	 */
+	char *kernel;
 };
 
 struct case_decl {
@@ -46,6 +52,8 @@ struct case_set {
 };
 
 const char *kind_name(enum kind k);
+/* The kind a name stands for (as declared and in run.json), or -1. */
+int kind_parse(const char *name);
 /* Parse one declaration; on error returns -1 with a one-line reason in err. */
 int case_parse(const char *path, const char *text, struct case_decl *c, char **err);
 /* Free what case_parse allocated (also after it failed). */

@@ -6,6 +6,8 @@
 #include "cli.h"
 
 const char *progname = "krepro";
+/* bisect-run answers git bisect: an infrastructure failure there is "skip". */
+int cli_infra_exit = EXIT_INFRA;
 
 static void vmessage(const char *fmt, va_list ap)
 {
@@ -21,7 +23,7 @@ void die(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);
-	exit(code);
+	exit(code == EXIT_INFRA ? cli_infra_exit : code);
 }
 
 void warnx_(const char *fmt, ...)

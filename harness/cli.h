@@ -17,6 +17,8 @@ enum {
 };
 
 extern const char *progname;
+/* What die(EXIT_INFRA) exits with: 3, or 125 under bisect-run. */
+extern int cli_infra_exit;
 
 /* Print "krepro: ..." on stderr and exit with code. */
 void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));

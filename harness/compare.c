@@ -8,8 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,112 +34,23 @@ const char *change_name(enum change c)
 	return c < CH_COUNT ? change_names[c] : "unknown";
 }
 
-static int kind_parse(const char *s)
-{
-	for (int k = 0; k < KIND_COUNT; k++)
-		if (!strcmp(s, kind_name(k)))
-			return k;
-	return -1;
-}
-
 /* Nothing to compare: the subtest did not run to a verdict here. */
 static bool is_absent(enum outcome o)
 {
 	return o == OUT_SKIP || o == OUT_INFRA || o == OUT_NOTRUN || o == OUT_UNSHOWN;
 }
 
-/* ---- loading ---- */
-
 /*
- * Loading stops at the first thing wrong, however deep in a run.json it
- * is found: the one-line reason goes to *why and the loader jumps back to
- * matrix_load_only, which returns it.  (A half-built matrix is dropped
- * by its caller, which exits; nothing is written.)
+ * ---- loading ----
+ * store_load has checked every field read here: present, of its type,
+ * and in the vocabulary.
  */
-struct load_error {
-	jmp_buf back;
-	char *why;
-};
 
-struct loader {
-	struct matrix *m;
-	const char *file;	/* for messages */
-	const char *dir;
-	struct load_error *err;
-};
-
-static void fail_load(struct load_error *e, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
-static void fail_load(struct load_error *e, const char *fmt, ...)
+static int kernel_index(struct matrix *m, const json_t *jk)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&e->why, fmt, ap) < 0)
-		e->why = NULL;
-	va_end(ap);
-	longjmp(e->back, 1);
-}
-
-static void bad_file(const struct loader *l, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
-static void bad_file(const struct loader *l, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	fail_load(l->err, "cannot read %s: %s", l->file, msg ? msg : "out of memory");
-}
-
-static const char *need_str(const struct loader *l, const struct jval *o,
-			    const char *key, const char *where)
-{
-	const struct jval *v = json_get(o, key);
-
-	if (!v || v->t != J_STR)
-		bad_file(l, "%s has no string \"%s\"", where, key);
-	return v->str;
-}
-
-/* The most a count in a run.json may say (k, n, runs; a shard's count). */
-#define COUNT_MAX 1000000000.0
-
-/*
- * A count from the file: a whole number from 0 to most, else the file is
- * bad (converting a huge or fractional number would make up a count).
- */
-static long need_count(const struct loader *l, const struct jval *o, const char *key,
-		       double def, double most, const char *what, const char *name)
-{
-	double v = json_get_num(o, key, def);
-
-	if (!(v >= 0 && v <= most) || v != (double)(long)v)
-		bad_file(l, "%s %s has \"%s\": %g, not a whole number from 0 to %.0f", what,
-			 name, key, v, most);
-	return v;
-}
-
-/* A log named by a result stays inside its run directory. */
-static bool inside_run(const char *rel)
-{
-	if (rel[0] == '/')
-		return false;
-	for (const char *p = rel; (p = strstr(p, "..")); p += 2)
-		if ((p == rel || p[-1] == '/') && (p[2] == '/' || !p[2]))
-			return false;
-	return true;
-}
-
-static int kernel_index(struct matrix *m, const struct jval *jk,
-			const struct loader *l)
-{
-	const char *spec = need_str(l, jk, "spec", "a kernel");
-	const char *sha = json_get_str(jk, "image_sha256", "");
-	const char *uname_r = json_get_str(jk, "uname_r", "");
+	const char *spec = jget_str(jk, "spec", "");
+	const char *sha = jget_str(jk, "image_sha256", "");
+	const char *uname_r = jget_str(jk, "uname_r", "");
 	char *key = xasprintf("%s|%s", spec, *sha ? sha : uname_r);
 	struct cmp_kernel *k;
 	int i;
@@ -154,7 +63,7 @@ static int kernel_index(struct matrix *m, const struct jval *jk,
 				free(k->uname_r);
 				k->uname_r = xstrdup(uname_r);
 				free(k->proc_version);
-				k->proc_version = xstrdup(json_get_str(jk, "proc_version", ""));
+				k->proc_version = xstrdup(jget_str(jk, "proc_version", ""));
 			}
 			return i;
 		}
@@ -162,10 +71,10 @@ static int kernel_index(struct matrix *m, const struct jval *jk,
 	k = &m->kernels[m->nk];
 	k->key = key;
 	k->spec = xstrdup(spec);
-	k->label = xstrdup(json_get_str(jk, "label", spec));
-	k->source = xstrdup(json_get_str(jk, "source", ""));
+	k->label = xstrdup(jget_str(jk, "label", spec));
+	k->source = xstrdup(jget_str(jk, "source", ""));
 	k->uname_r = xstrdup(uname_r);
-	k->proc_version = xstrdup(json_get_str(jk, "proc_version", ""));
+	k->proc_version = xstrdup(jget_str(jk, "proc_version", ""));
 	k->sha256 = xstrdup(sha);
 	return m->nk++;
 }
@@ -222,19 +131,17 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Median of the first hits of the runs that hit; -1 when none did. */
-static double median_first_hit(const struct jval *race)
+static double median_first_hit(const json_t *race)
 {
-	const struct jval *fh = json_get(race, "first_hit_s");
-	double *v;
-	int i, n = 0;
-	double med;
+	const json_t *fh = json_object_get(race, "first_hit_s"), *hit;
+	double *v, med;
+	size_t i;
+	int n = 0;
 
-	if (!fh || fh->t != J_ARR || !fh->n)
-		return -1;
-	v = xcalloc(fh->n, sizeof(double));
-	for (i = 0; i < fh->n; i++)
-		if (fh->items[i]->t == J_NUM)
-			v[n++] = fh->items[i]->num;
+	v = xcalloc(json_array_size(fh) + 1, sizeof(double));
+	json_array_foreach(fh, i, hit)
+		if (json_is_number(hit))
+			v[n++] = json_number_value(hit);
 	if (!n) {
 		free(v);
 		return -1;
@@ -245,48 +152,43 @@ static double median_first_hit(const struct jval *race)
 	return med;
 }
 
-/* Add one run's subtest to a cell; the same kernel seen twice adds up. */
-static void cell_add(struct cmp_cell *c, enum kind kind, const struct jval *js,
-		     const struct jval *jr, const struct loader *l, const char *sub)
+/* Replace *field with the member's text when the member is not empty. */
+static void take_text(char **field, const json_t *obj, const char *key)
 {
-	int o = outcome_parse(need_str(l, js, "outcome", "a subtest"));
-	const struct jval *race = json_get(js, "race");
-	long k = need_count(l, js, "k", 0, COUNT_MAX, "subtest", sub);
-	long n = need_count(l, js, "n", 0, COUNT_MAX, "subtest", sub);
-	int runs = need_count(l, js, "runs", n, COUNT_MAX, "subtest", sub);
-	int runs_hit = need_count(l, js, "runs_hit", k, COUNT_MAX, "subtest", sub);
+	const char *s = jget_str(obj, key, "");
+
+	if (*s) {
+		free(*field);
+		*field = xstrdup(s);
+	}
+}
+
+/* Add one run's subtest to a cell; the same kernel seen twice adds up. */
+static void cell_add(struct cmp_cell *c, enum kind kind, const json_t *js,
+		     const json_t *jr, const char *dir)
+{
+	enum outcome o = outcome_parse(jget_str(js, "outcome", ""));
+	long k = jget_num(js, "k", 0), n = jget_num(js, "n", 0);
+	int runs = jget_num(js, "runs", n), runs_hit = jget_num(js, "runs_hit", k);
 	bool first = !c->present;
 
-	if (o < 0)
-		bad_file(l, "subtest %s has an unknown outcome", sub);
-	if (k < 0 || n < 0 || k > n)
-		bad_file(l, "subtest %s has k=%ld n=%ld", sub, k, n);
 	c->k += k;
 	c->n += n;
 	c->runs += runs;
 	c->runs_hit += runs_hit;
-	c->racy |= json_get_bool(js, "racy", false);
-	c->duration_s += json_get_num(js, "duration_s", 0);
+	c->racy |= jget_bool(js, "racy", false);
+	c->duration_s += jget_num(js, "duration_s", 0);
 	if (first || c->first_hit_s < 0)
-		c->first_hit_s = median_first_hit(race);
+		c->first_hit_s = median_first_hit(json_object_get(js, "race"));
 	/* The first run's outcome as written; more runs fold in. */
-	c->outcome = first ? (enum outcome)o : outcome_fold(c->outcome, o, kind, c->runs_hit);
-	if (*json_get_str(js, "reason", "")) {
-		free(c->reason);
-		c->reason = xstrdup(json_get_str(js, "reason", ""));
-	}
-	if (*json_get_str(jr, "detail", "")) {
-		free(c->detail);
-		c->detail = xstrdup(json_get_str(jr, "detail", ""));
-	}
-	if (*json_get_str(jr, "excerpt", "")) {
-		free(c->excerpt);
-		c->excerpt = xstrdup(json_get_str(jr, "excerpt", ""));
-	}
+	c->outcome = first ? o : outcome_fold(c->outcome, o, kind, c->runs_hit);
+	take_text(&c->reason, js, "reason");
+	take_text(&c->detail, jr, "detail");
+	take_text(&c->excerpt, jr, "excerpt");
 	free(c->ktap);
-	c->ktap = ktap_lines(l->dir, json_get_str(jr, "ktap", ""), sub);
+	c->ktap = ktap_lines(dir, jget_str(jr, "ktap", ""), jget_str(js, "name", ""));
 	free(c->dir);
-	c->dir = xstrdup(l->dir);
+	c->dir = xstrdup(dir);
 	c->present = true;
 }
 
@@ -301,108 +203,111 @@ static void grow_cells(struct matrix *m, int old_nk)
 	}
 }
 
-/* Shards seen so far, to refuse an incomplete set: seen[N][I]. */
-
-static void note_shard(const struct jval *root, const struct loader *l)
+/* Shards seen so far, to refuse an incomplete set; NULL, or why not. */
+static char *note_shard(struct matrix *m, const json_t *root, const char *dir)
 {
-	struct matrix *m = l->m;
-	const struct jval *sh = json_get(root, "shard");
-	int idx, count, i;
+	const json_t *sh = json_object_get(root, "shard");
+	int idx = jget_num(sh, "index", 0), count = jget_num(sh, "count", 0), i;
 
 	if (!sh)
-		return;
-	/* The command line's own bound on N. */
-	idx = need_count(l, sh, "index", 0, 10000, "the", "shard");
-	count = need_count(l, sh, "count", 0, 10000, "the", "shard");
-	if (count < 1 || idx < 1 || idx > count)
-		bad_file(l, "bad shard %d/%d", idx, count);
+		return NULL;
 	for (i = 0; i < m->nshards; i++)
 		if (m->shards[i].count == count)
 			break;
 	if (i == m->nshards) {
 		m->shards = xrealloc(m->shards, sizeof(*m->shards) * (m->nshards + 1));
-		m->shards[i] = (struct shard_seen){ count, xcalloc(count, 1), xstrdup(l->dir) };
+		m->shards[i] = (struct shard_seen){ count, xcalloc(count, 1), xstrdup(dir) };
 		m->nshards++;
 	}
 	if (m->shards[i].have[idx - 1])
-		fail_load(l->err, "cannot compare: shard %d/%d given twice (%s)", idx, count,
-			  l->dir);
+		return xasprintf("cannot compare: shard %d/%d given twice (%s)", idx, count, dir);
 	m->shards[i].have[idx - 1] = 1;
+	return NULL;
 }
 
-static void check_shards(const struct matrix *m, struct load_error *e)
+static char *missing_shard(const struct matrix *m)
 {
 	for (int i = 0; i < m->nshards; i++)
 		for (int j = 0; j < m->shards[i].count; j++)
 			if (!m->shards[i].have[j])
-				fail_load(e, "cannot compare: shard %d/%d is missing (the set "
-					  "includes %s)", j + 1, m->shards[i].count,
-					  m->shards[i].first_dir);
+				return xasprintf("cannot compare: shard %d/%d is missing (the set "
+						 "includes %s)", j + 1, m->shards[i].count,
+						 m->shards[i].first_dir);
+	return NULL;
 }
 
-static void load_one(struct matrix *m, const char *dir, const char *only,
-		     struct load_error *e)
+/* A result's subtests into their rows, in the column of its kernel. */
+static void add_result(struct matrix *m, const json_t *jr, int col, const char *dir)
 {
-	char *file = xasprintf("%s/run.json", dir), *err = NULL;
-	struct loader l = { .m = m, .file = file, .dir = dir, .err = e };
-	const struct jval *kernels, *results;
-	struct jval *root;
-	int *kmap, i, j, old_nk = m->nk;
+	const json_t *subs = json_object_get(jr, "subtests"), *js;
+	const char *kase = jget_str(jr, "case", "");
+	size_t j;
+
+	json_array_foreach(subs, j, js) {
+		int before = m->nrows;
+		struct cmp_row *r = row_get(m, kase, jget_str(js, "name", ""),
+					    kind_parse(jget_str(js, "kind", "")));
+
+		if (m->nrows > before)
+			r->cells = xcalloc(m->nk, sizeof(*r->cells));
+		cell_add(&r->cells[col], r->kind, js, jr, dir);
+	}
+}
+
+/* The column of a result's kernel, -1 when only another kernel is taken. */
+static int result_column(const json_t *kernels, const int *kmap, const json_t *jr)
+{
+	const char *spec = jget_str(jr, "kernel", "");
+	const json_t *jk;
+	int col = -1;
+	size_t i;
+
+	json_array_foreach(kernels, i, jk)
+		if (!strcmp(jget_str(jk, "spec", ""), spec))
+			col = kmap[i];
+	return col;
+}
+
+/* The kernels and results of one run.json (only: of that kernel alone). */
+static void add_run(struct matrix *m, const json_t *root, const char *dir, const char *only)
+{
+	const json_t *kernels = json_object_get(root, "kernels"), *jk;
+	const json_t *results = json_object_get(root, "results"), *jr;
+	int *kmap = xcalloc(json_array_size(kernels) + 1, sizeof(int)), old_nk = m->nk, col;
+	size_t i;
+
+	json_array_foreach(kernels, i, jk)
+		kmap[i] = only && strcmp(jget_str(jk, "spec", ""), only) ? -1 :
+			  kernel_index(m, jk);
+	grow_cells(m, old_nk);
+	json_array_foreach(results, i, jr)
+		if ((col = result_column(kernels, kmap, jr)) >= 0)
+			add_result(m, jr, col, dir);
+	free(kmap);
+}
+
+/* One run directory into m; NULL, or why not in one line. */
+static char *load_one(struct matrix *m, const char *dir, const char *only)
+{
+	char *file, *err = NULL, *why;
+	json_t *root;
 
 	if (!is_dir(dir))
-		fail_load(e, "cannot read %s: not a run directory", dir);
+		return xasprintf("cannot read %s: not a run directory", dir);
+	file = xasprintf("%s/run.json", dir);
 	root = store_load(file, &err);
-	if (!root)
-		bad_file(&l, "%s", err);
-	note_shard(root, &l);
-	kernels = json_get(root, "kernels");
-	results = json_get(root, "results");
-	if (!kernels || kernels->t != J_ARR || !results || results->t != J_ARR)
-		bad_file(&l, "no kernels or results array");
-	kmap = xcalloc(kernels->n + 1, sizeof(int));
-	for (i = 0; i < kernels->n; i++) {
-		const char *spec = json_get_str(kernels->items[i], "spec", "");
-
-		kmap[i] = only && strcmp(spec, only) ? -1 : kernel_index(m, kernels->items[i], &l);
+	if (!root) {
+		why = xasprintf("cannot read %s: %s", file, err);
+		free(err);
+		free(file);
+		return why;
 	}
-	grow_cells(m, old_nk);
-	for (i = 0; i < results->n; i++) {
-		const struct jval *jr = results->items[i], *subs;
-		const char *spec = need_str(&l, jr, "kernel", "a result");
-		const char *kase = need_str(&l, jr, "case", "a result");
-		int col = -1;
-
-		if (only && strcmp(spec, only))
-			continue;
-		for (j = 0; j < kernels->n; j++)
-			if (!strcmp(json_get_str(kernels->items[j], "spec", ""), spec))
-				col = kmap[j];
-		if (col < 0)
-			bad_file(&l, "result for kernel %s, which is not in kernels", spec);
-		subs = json_get(jr, "subtests");
-		if (!subs || subs->t != J_ARR)
-			bad_file(&l, "result %s on %s has no subtests array", kase, spec);
-		if (!inside_run(json_get_str(jr, "ktap", "")))
-			bad_file(&l, "result %s on %s names a KTAP file outside the run "
-				 "directory", kase, spec);
-		for (j = 0; j < subs->n; j++) {
-			const struct jval *js = subs->items[j];
-			const char *name = need_str(&l, js, "name", "a subtest");
-			int kind = kind_parse(need_str(&l, js, "kind", "a subtest"));
-			int before = m->nrows;
-			struct cmp_row *r;
-
-			if (kind < 0)
-				bad_file(&l, "subtest %s has an unknown kind", name);
-			r = row_get(m, kase, name, kind);
-			if (m->nrows > before)
-				r->cells = xcalloc(m->nk, sizeof(*r->cells));
-			cell_add(&r->cells[col], r->kind, js, jr, &l, name);
-		}
-	}
-	free(kmap);
-	json_free(root);
+	why = note_shard(m, root, dir);
+	if (!why)
+		add_run(m, root, dir, only);
+	json_decref(root);
 	free(file);
+	return why;
 }
 
 static int version_order(const void *a, const void *b)
@@ -525,16 +430,14 @@ void matrix_keep_cases(struct matrix *m, char **cases, int ncases)
 int matrix_load_only(struct matrix *m, char **dirs, const char **only, int ndirs,
 		     char **why)
 {
-	struct load_error e = { .why = NULL };
-
 	memset(m, 0, sizeof(*m));
-	if (setjmp(e.back)) {
-		*why = e.why ? e.why : xstrdup("cannot read the run directories");
+	*why = NULL;
+	for (int i = 0; i < ndirs && !*why; i++)
+		*why = load_one(m, dirs[i], only ? only[i] : NULL);
+	if (!*why)
+		*why = missing_shard(m);
+	if (*why)
 		return -1;
-	}
-	for (int i = 0; i < ndirs; i++)
-		load_one(m, dirs[i], only ? only[i] : NULL, &e);
-	check_shards(m, &e);
 	matrix_order(m);
 	return 0;
 }

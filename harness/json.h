@@ -2,49 +2,42 @@
 #ifndef KREPRO_JSON_H
 #define KREPRO_JSON_H
 
-#include "util.h"
-
-/* A small streaming JSON writer: the caller places the commas. */
-void json_str(struct buf *b, const char *s);
-/* "key": "value" with a leading comma unless first. */
-void json_kv_str(struct buf *b, bool first, const char *key, const char *val);
-void json_kv_num(struct buf *b, bool first, const char *key, double val);
-void json_kv_int(struct buf *b, bool first, const char *key, long val);
-void json_kv_bool(struct buf *b, bool first, const char *key, bool val);
-void json_key(struct buf *b, bool first, const char *key);
+/*
+ * JSON is libjansson's; this is what krepro adds around it: values from
+ * our C strings and doubles, a one-line parse error, text out, and
+ * getters with a default.  jansson's allocations abort when memory runs
+ * out, as util's x* allocators do, so building a document cannot fail.
+ */
+#include <stdbool.h>
+#include <jansson.h>
 
 /*
- * A small JSON reader: the whole document into a tree.  Strings are
- * UTF-8 with escapes decoded; every number is a double.
+ * A string value; null for NULL.  Bytes that are not UTF-8 (a console
+ * can hold anything) become U+FFFD: jansson takes UTF-8 only.
  */
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jval {
-	enum jtype t;
-	bool b;
-	double num;
-	char *str;		/* J_STR, UTF-8, escapes decoded */
-	int n;			/* J_ARR / J_OBJ: number of items */
-	struct jval **items;	/* J_ARR / J_OBJ values */
-	char **keys;		/* J_OBJ keys, parallel to items */
-};
-
-/* Containers nested deeper than this are refused. */
-#define JSON_MAX_DEPTH 256
-
+json_t *jstr(const char *s);
 /*
- * Parse a whole document (RFC 8259, strictly).  NULL on error with
- * *err = "line L, column C: reason" (malloc'd; columns count characters).
- * \u0000 and unpaired surrogates are refused: strings are C strings in
- * UTF-8 and could not hold them.
+ * A number as printf's fmt shows it ("%.3f": to the millisecond), so a
+ * file carries no binary noise; null when v is not finite.
  */
-struct jval *json_parse(const char *text, char **err);
-void json_free(struct jval *v);
-/* Member of an object by key (the last if duplicated), NULL if v is not an object or no such key. */
-const struct jval *json_get(const struct jval *v, const char *key);
-/* Typed getters: def when the member is absent or of another type. */
-const char *json_get_str(const struct jval *v, const char *key, const char *def);
-double json_get_num(const struct jval *v, const char *key, double def);
-bool json_get_bool(const struct jval *v, const char *key, bool def);
+json_t *jreal(const char *fmt, double v);
+/*
+ * A whole document (an object or an array) from len bytes of text.  NULL
+ * with "line L, column C: reason" in *why (malloc'd, one line) when the
+ * text is not JSON.
+ */
+json_t *jparse(const char *text, size_t len, char **why);
+/*
+ * doc as text ending in a newline, indented by indent spaces or on one
+ * line (0); malloc'd, and doc is released.  jansson refuses to write
+ * only what jstr and jreal never make (bytes that are not UTF-8, NaN), so
+ * a refusal is a bug and aborts.
+ */
+char *jdump(json_t *doc, int indent);
+
+/* Members by key: def when absent, of another type, or obj is no object. */
+const char *jget_str(const json_t *obj, const char *key, const char *def);
+double jget_num(const json_t *obj, const char *key, double def);
+bool jget_bool(const json_t *obj, const char *key, bool def);
 
 #endif

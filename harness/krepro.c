@@ -18,9 +18,12 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "bisect.h"
+#include "bisect_report.h"
 #include "cases.h"
 #include "compare.h"
 #include "json.h"
+#include "kbuild.h"
 #include "kernel.h"
 #include "plan.h"
 #include "preflight.h"
@@ -37,7 +40,8 @@
 enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
        OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE,
        OPT_STORE, OPT_MAX_AGE, OPT_RERUN, OPT_ACCEL, OPT_ALLOW_SKIP,
-       OPT_SHOW_COMMAND, OPT_LAST };
+       OPT_SHOW_COMMAND, OPT_TREE, OPT_PATCH, OPT_CONFIG, OPT_GOOD, OPT_BAD,
+       OPT_KERNELS, OPT_ERROR, OPT_LAST };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -80,8 +84,16 @@ static const char usage_text[] =
 	"                                      candidate has no regression (a subtest\n"
 	"                                      the baseline passed and the candidate\n"
 	"                                      skipped fails it unless --allow-skip)\n"
+	"  build [--tree DIR] [--patch FILE]... [--config FRAGMENT]\n"
+	"                                      build a kernel (cached); prints file:\n"
+	"  bisect --good KERNEL --bad KERNEL -c CASE/SUBTEST [--kernels FILE]\n"
+	"         [-n ROUNDS] [--error P] [-o DIR] [--format text|md|json]\n"
+	"                                      the first bad kernel, with its error bound\n"
+	"  bisect-run -c CASE/SUBTEST [--tree DIR] for git bisect run: 0 good, 1 bad,\n"
+	"                                      125 skip\n"
 	"\n"
 	"KERNEL: host | debian:NAME | file:BZIMAGE[,modules=DIR]\n"
+	"        | build:TREE[,patch=FILE]...[,config=FRAGMENT]\n"
 	"Without -k, run uses the newest 6.1 and 6.12 cloud kernels apt knows.\n"
 	"\n"
 	"Exit status: 0 as expected, 1 a regression or failed case, 2 usage or\n"
@@ -163,10 +175,11 @@ static enum accel_mode accel_option(const char *val)
 }
 
 /* Make a kernel bootable, or exit: 2 for the user's input, 3 otherwise. */
-static void prepare_or_die(struct kernel *k, const char *cache)
+static void prepare_or_die(struct kernel *k, const char *root)
 {
+	struct kernel_env env = { .cache = cache_dir(), .root = root };
 	char *why;
-	int rc = kernel_prepare(k, cache, &why);
+	int rc = kernel_prepare(k, &env, &why);
 
 	if (rc)
 		die(rc == KERNEL_BAD_INPUT ? EXIT_USAGE : EXIT_INFRA, "%s",
@@ -183,6 +196,60 @@ static const char *guard_text(const struct subtest_decl *d)
 	return d->guard_within ? "within" : d->guard;
 }
 
+static void list_text(const struct case_set *set)
+{
+	for (int i = 0; i < set->n; i++) {
+		const struct case_decl *c = &set->cases[i];
+
+		printf("%s%s - %s\n", c->name, c->is_default ? "" : " (not run by default)",
+		       c->title ? c->title : "");
+		if (c->budget_rounds)
+			printf("  (racy: each race runs %d rounds or %d s, whichever ends first)\n",
+			       c->budget_rounds, c->budget_seconds);
+		for (int j = 0; j < c->nsubs; j++) {
+			const struct subtest_decl *d = &c->subs[j];
+
+			printf("  %-50s %s", d->name, kind_name(d->kind));
+			if (d->kind == KIND_MITIGATION)
+				printf(" (guards %s)", guard_text(d));
+			if (d->kernel)
+				printf(" [kernel: %s]", d->kernel);
+			printf("\n");
+		}
+	}
+}
+
+/* One case for `list --json`: its declaration, subtests included. */
+static json_t *case_json(const struct case_decl *c)
+{
+	json_t *jc = json_object(), *subs = json_array();
+
+	json_object_set_new(jc, "name", jstr(c->name));
+	json_object_set_new(jc, "title", jstr(c->title));
+	json_object_set_new(jc, "story", jstr(c->story));
+	json_object_set_new(jc, "fix", jstr(c->fix));
+	json_object_set_new(jc, "default", json_boolean(c->is_default));
+	json_object_set_new(jc, "timeout", json_integer(c->timeout));
+	if (c->budget_rounds)
+		json_object_set_new(jc, "budget", json_pack("{s:i, s:i}", "rounds", c->budget_rounds,
+							     "seconds", c->budget_seconds));
+	for (int j = 0; j < c->nsubs; j++) {
+		const struct subtest_decl *d = &c->subs[j];
+		json_t *js = json_object();
+
+		json_object_set_new(js, "name", jstr(d->name));
+		json_object_set_new(js, "kind", json_string(kind_name(d->kind)));
+		json_object_set_new(js, "pass_means", jstr(d->what));
+		if (d->kind == KIND_MITIGATION)
+			json_object_set_new(js, "guards", jstr(guard_text(d)));
+		if (d->kernel)
+			json_object_set_new(js, "kernel", jstr(d->kernel));
+		json_array_append_new(subs, js);
+	}
+	json_object_set_new(jc, "subtests", subs);
+	return jc;
+}
+
 static int cmd_list(int argc, char **argv, const char *root)
 {
 	static const struct option opts[] = {
@@ -192,7 +259,7 @@ static int cmd_list(int argc, char **argv, const char *root)
 	};
 	struct case_set set;
 	bool json = false;
-	int opt, i, j;
+	int opt, i;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -210,59 +277,17 @@ static int cmd_list(int argc, char **argv, const char *root)
 		usage_error("list: unexpected argument '%s'", argv[optind]);
 	cases_load(cases_dir(root), &set);
 	if (json) {
-		struct buf b = { 0 };
+		json_t *list = json_array();
+		char *text;
 
-		buf_puts(&b, "[");
-		for (i = 0; i < set.n; i++) {
-			struct case_decl *c = &set.cases[i];
-
-			buf_puts(&b, i ? ",{" : "{");
-			json_kv_str(&b, true, "name", c->name);
-			json_kv_str(&b, false, "title", c->title);
-			json_kv_str(&b, false, "story", c->story);
-			json_kv_str(&b, false, "fix", c->fix);
-			json_kv_bool(&b, false, "default", c->is_default);
-			json_kv_int(&b, false, "timeout", c->timeout);
-			if (c->budget_rounds) {
-				json_key(&b, false, "budget");
-				buf_printf(&b, "{\"rounds\":%d,\"seconds\":%d}",
-					   c->budget_rounds, c->budget_seconds);
-			}
-			json_key(&b, false, "subtests");
-			buf_puts(&b, "[");
-			for (j = 0; j < c->nsubs; j++) {
-				buf_puts(&b, j ? ",{" : "{");
-				json_kv_str(&b, true, "name", c->subs[j].name);
-				json_kv_str(&b, false, "kind", kind_name(c->subs[j].kind));
-				json_kv_str(&b, false, "pass_means", c->subs[j].what);
-				if (c->subs[j].kind == KIND_MITIGATION)
-					json_kv_str(&b, false, "guards", guard_text(&c->subs[j]));
-				buf_puts(&b, "}");
-			}
-			buf_puts(&b, "]}");
-		}
-		buf_puts(&b, "]\n");
-		fputs(b.data, stdout);
-		buf_free(&b);
+		for (i = 0; i < set.n; i++)
+			json_array_append_new(list, case_json(&set.cases[i]));
+		text = jdump(list, 0);
+		fputs(text, stdout);
+		free(text);
 		return 0;
 	}
-	for (i = 0; i < set.n; i++) {
-		struct case_decl *c = &set.cases[i];
-
-		printf("%s%s - %s\n", c->name, c->is_default ? "" : " (not run by default)",
-		       c->title ? c->title : "");
-		if (c->budget_rounds)
-			printf("  (racy: each race runs %d rounds or %d s, whichever ends first)\n",
-			       c->budget_rounds, c->budget_seconds);
-		for (j = 0; j < c->nsubs; j++) {
-			const struct subtest_decl *d = &c->subs[j];
-
-			printf("  %-50s %s", d->name, kind_name(d->kind));
-			if (d->kind == KIND_MITIGATION)
-				printf(" (guards %s)", guard_text(d));
-			printf("\n");
-		}
-	}
+	list_text(&set);
 	return 0;
 }
 
@@ -321,7 +346,7 @@ static void parse_shard(const char *val, int *i, int *n)
 	if (errno || end == val || *end != '/')
 		goto bad;
 	b = strtol(end + 1, &end, 10);
-	if (errno || *end || b < 1 || b > 10000 || a < 1 || a > b)
+	if (errno || *end || b < 1 || b > PLAN_SHARDS_MAX || a < 1 || a > b)
 		goto bad;
 	*i = a;
 	*n = b;
@@ -705,7 +730,7 @@ static int execute_run(struct run_cli *r, const char *root, int argc, char **arg
 		default_kernels(o);
 	o->cache = cache_dir();
 	for (int i = 0; i < o->nkernels; i++)
-		prepare_or_die(&o->kernels[i], o->cache);
+		prepare_or_die(&o->kernels[i], root);
 	if (need_vm)
 		choose_accel(o, accel_mode);
 	plan_pairs(o, &set, r->sel, r->nsel);
@@ -1026,7 +1051,7 @@ static void gate_find_fresh(struct gate_cli *gc, struct case_set *set, const cha
 			.ncases = gc->ncases, .max_age_s = gc->hours * 3600.0,
 		};
 
-		prepare_or_die(&gc->g[i].k, cache_dir());
+		prepare_or_die(&gc->g[i].k, root);
 		gc->g[i].reuse = store_find_fresh(gc->store, &w);
 		if (gc->g[i].reuse)
 			fprintf(stderr, "%s: reusing %s for %s\n", progname, gc->g[i].reuse,
@@ -1082,6 +1107,560 @@ static int cmd_gate(int argc, char **argv, const char *root)
 	gate_reports(&m, gc.outdir, gc.strict);
 	return matrix_exit_code(&m, gc.strict);
 }
+/* ---- bisect ---- */
+
+/* What `krepro bisect` was asked, and what each step needs. */
+struct bisect_cli {
+	const char *good, *bad, *list_file, *sel, *outdir, *accel;
+	enum format format;
+	int rounds;		/* -n: rounds at the ends of a racy subtest */
+	double alpha;
+	const char *root;
+	char *subtest;		/* CASE/SUBTEST, resolved */
+	struct kernel *kernels;
+	char **specs;
+	int n;
+	char *dir;		/* where the steps' run directories go */
+	int nstep;
+	int jobs;		/* -j: kernels run at once */
+};
+
+/* A kernel list file: one spec a line; '#' starts a comment. */
+static void read_kernel_list(struct bisect_cli *bc)
+{
+	char *text = read_file(bc->list_file, NULL), *line, *save = NULL;
+
+	if (!text)
+		die(EXIT_USAGE, "cannot read kernel list %s: %s", bc->list_file, strerror(errno));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strchr(line, '#'), *spec = line;
+
+		if (hash)
+			*hash = '\0';
+		spec += strspn(spec, " \t");
+		rtrim(spec);
+		if (!*spec)
+			continue;
+		bc->specs = xrealloc(bc->specs, (bc->n + 1) * sizeof(char *));
+		bc->specs[bc->n++] = xstrdup(spec);
+	}
+	free(text);
+}
+
+/* Keep the list from --good to --bad (either order: a fix bisects too). */
+static void slice_list(struct bisect_cli *bc)
+{
+	int g = bc->good ? -1 : 0, b = bc->bad ? -1 : bc->n - 1, lo, hi, dir;
+	char **kept;
+
+	for (int i = 0; i < bc->n; i++) {
+		if (bc->good && !strcmp(bc->specs[i], bc->good))
+			g = i;
+		if (bc->bad && !strcmp(bc->specs[i], bc->bad))
+			b = i;
+	}
+	if (g < 0 || b < 0)
+		die(EXIT_USAGE, "bisect: %s is not in %s", g < 0 ? bc->good : bc->bad,
+		    bc->list_file);
+	if (g == b)
+		die(EXIT_USAGE, "bisect: the good and the bad kernel are the same");
+	lo = g;
+	hi = b;
+	dir = g < b ? 1 : -1;
+	kept = xcalloc(abs(hi - lo) + 1, sizeof(char *));
+	for (int i = lo, j = 0; ; i += dir) {
+		kept[j++] = bc->specs[i];
+		if (i == hi)
+			break;
+	}
+	bc->n = abs(hi - lo) + 1;
+	bc->specs = kept;
+}
+
+/* Without a list: the Debian images of one flavour from --good to --bad. */
+static void debian_list(struct bisect_cli *bc)
+{
+	const char *g, *b;
+	struct apt_kernel *all;
+	int n, i;
+
+	if (!bc->good || !bc->bad)
+		die(EXIT_USAGE, "bisect: give --good and --bad, or --kernels FILE");
+	if (!str_starts(bc->good, "debian:") || !str_starts(bc->bad, "debian:"))
+		die(EXIT_USAGE, "bisect: only debian: kernels make a list by themselves; "
+		    "give --kernels FILE for %s", str_starts(bc->good, "debian:") ? bc->bad : bc->good);
+	g = bc->good + 7;
+	b = bc->bad + 7;
+	if (strcmp(kernel_flavour(g), kernel_flavour(b)))
+		die(EXIT_USAGE, "bisect: --good and --bad are of different flavours (%s, %s); "
+		    "give --kernels FILE", kernel_flavour(g), kernel_flavour(b));
+	n = apt_kernels(&all);
+	if (n < 0)
+		die(EXIT_INFRA, "cannot list Debian kernels (apt-cache failed)");
+	qsort(all, n, sizeof(*all), apt_kernel_cmp);
+	for (i = 0; i < n; i++)
+		if (!strcmp(kernel_flavour(all[i].name), kernel_flavour(g))) {
+			bc->specs = xrealloc(bc->specs, (bc->n + 1) * sizeof(char *));
+			bc->specs[bc->n++] = xasprintf("debian:%s", all[i].name);
+		}
+	bc->list_file = "apt's kernel list";
+	slice_list(bc);
+}
+
+/* Every spec parses before anything runs: an unknown one is bad input. */
+static void parse_list(struct bisect_cli *bc)
+{
+	if (bc->list_file)
+		read_kernel_list(bc), slice_list(bc);
+	else
+		debian_list(bc);
+	bc->kernels = xcalloc(bc->n, sizeof(struct kernel));
+	for (int i = 0; i < bc->n; i++) {
+		char *err = NULL;
+
+		if (kernel_parse(bc->specs[i], &bc->kernels[i], &err))
+			die(EXIT_USAGE, "bisect: %s", err);
+		if (bc->kernels[i].kind == KERNEL_HOST)
+			die(EXIT_USAGE, "bisect: the host kernel cannot be a step of a bisection");
+	}
+	if (bc->n < 2)
+		die(EXIT_USAGE, "bisect: needs at least two kernels");
+}
+
+/* Seconds that give a race `rounds` rounds at its declared pace, thrice over. */
+static int racy_seconds(const struct case_decl *c, int rounds)
+{
+	double per_round = (double)c->budget_seconds / c->budget_rounds;
+	double s = 3 * per_round * rounds;
+
+	return s < c->budget_seconds ? c->budget_seconds : s > 86400 ? 86400 : (int)s;
+}
+
+/* The subtest's result in the step's one pair. */
+static void read_step(const struct pair *p, const char *name, struct step_result *r)
+{
+	r->outcome = p->outcome == OUT_PASS || p->outcome == OUT_FAIL ? OUT_NOTRUN : p->outcome;
+	for (int i = 0; i < p->nsubs; i++) {
+		const struct sub_result *sr = &p->subs[i];
+
+		if (strcmp(sr->name, name))
+			continue;
+		r->outcome = sr->outcome;
+		r->k = sr->k;
+		r->n = sr->n;
+		r->racy = sr->racy;
+		if (sr->reason && !r->why && r->outcome != OUT_PASS && r->outcome != OUT_FAIL)
+			r->why = xstrdup(sr->reason);
+	}
+	if (!r->why && p->detail && r->outcome != OUT_PASS && r->outcome != OUT_FAIL)
+		r->why = xstrdup(p->detail);
+}
+
+/* A kernel that cannot be had is a step to skip, not the end of it all. */
+static bool step_kernel_ready(struct bisect_cli *bc, int i, struct step_result *res)
+{
+	struct kernel_env env = { .cache = cache_dir(), .root = bc->root };
+	char *why = NULL;
+
+	if (!kernel_prepare(&bc->kernels[i], &env, &why))
+		return true;
+	res->outcome = OUT_INFRA;
+	res->why = why;
+	return false;
+}
+
+/*
+ * One round of a bisection: a krepro run of the subtest on the kernels
+ * idx[] at once (as many VMs as -j allows), in a directory of its own.
+ */
+static int bisect_step(void *ctx, const int *idx, int n, int rounds, struct step_result *res)
+{
+	struct bisect_cli *bc = ctx;
+	struct case_set set;
+	struct run_cli r;
+	char *sub = strchr(bc->subtest, '/') + 1, *dir;
+	int rc, *run_of = xcalloc(n, sizeof(int));
+
+	run_cli_init(&r);
+	r.o.jobs = bc->jobs ? bc->jobs : r.o.jobs;
+	r.o.table = stderr;
+	r.kspecs = xcalloc(n, sizeof(char *));
+	for (int j = 0; j < n; j++) {
+		run_of[j] = -1;
+		if (step_kernel_ready(bc, idx[j], &res[j]))
+			run_of[j] = r.nk, r.kspecs[r.nk++] = bc->specs[idx[j]];
+	}
+	dir = xasprintf("%s/%02d-%s", bc->dir, ++bc->nstep, r.nk == 1 ?
+			bc->kernels[idx[0]].label : "round");
+	for (int j = 0; j < n; j++)
+		res[j].dir = xstrdup(dir);
+	fprintf(stderr, "%s: bisect: round %d: %d kernel%s", progname, bc->nstep, r.nk,
+		r.nk == 1 ? "" : "s");
+	fprintf(stderr, rounds ? ", %d rounds\n" : "\n", rounds);
+	if (r.nk) {
+		r.outdir = dir;
+		r.accel = bc->accel;
+		add_selection(&r, bc->subtest);
+		if (rounds) {
+			cases_load(cases_dir(bc->root), &set);
+			r.o.runs = rounds;
+			r.o.runs_given = true;
+			r.o.seconds = racy_seconds(case_find(&set, r.sel[0].kase), rounds);
+		}
+		rc = execute_run(&r, bc->root, 0, NULL);
+		if (rc >= 128)
+			exit(rc);	/* interrupted: the round's run.json says so */
+		for (int j = 0; j < n; j++)
+			if (run_of[j] >= 0)
+				read_step(&r.o.pairs[run_of[j]], sub, &res[j]);
+	}
+	free(run_of);
+	free(dir);
+	return 0;
+}
+
+static const char bisect_usage[] =
+	"usage: krepro bisect --good KERNEL --bad KERNEL -c CASE[/SUBTEST]\n"
+	"                     [--kernels FILE] [-n ROUNDS] [--error P] [-j JOBS] [-o DIR]\n"
+	"                     [--format text|md|json] [--accel MODE]\n"
+	"  Find the first kernel where the subtest turns bad.  Debian kernels of one\n"
+	"  flavour make the list by themselves; --kernels FILE gives any list.\n"
+	"  --error P   the chance of a wrong culprit allowed (default 0.05)\n"
+	"  -n ROUNDS   rounds of a racy subtest at the two ends (default: declared)\n"
+	"  -j JOBS     kernels tried at once (default: one per CPU); with 2, each\n"
+	"              round cuts the range in three\n"
+	"  Exit: 0 found, 2 bad input (an end that is not what it is called),\n"
+	"  3 undecided (skipped steps, a race too unstable).\n";
+
+static void parse_bisect(struct bisect_cli *bc, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "good", required_argument, NULL, OPT_GOOD },
+		{ "bad", required_argument, NULL, OPT_BAD },
+		{ "kernels", required_argument, NULL, OPT_KERNELS },
+		{ "case", required_argument, NULL, 'c' },
+		{ "error", required_argument, NULL, OPT_ERROR },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:n:o:j:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': bc->jobs = parse_count("-j", optarg, 1, 64); break;
+		case OPT_GOOD: bc->good = optarg; break;
+		case OPT_BAD: bc->bad = optarg; break;
+		case OPT_KERNELS: bc->list_file = optarg; break;
+		case 'c': bc->sel = optarg; break;
+		case 'n': bc->rounds = parse_count("-n", optarg, 1, 10000000); break;
+		case 'o': bc->outdir = optarg; break;
+		case OPT_FORMAT: bc->format = format_option(optarg); break;
+		case OPT_ACCEL: bc->accel = optarg; break;
+		case OPT_ERROR:
+			bc->alpha = strtod(optarg, NULL);
+			if (bc->alpha <= 0.025 || bc->alpha >= 1)
+				usage_error("bad --error '%s': expected a probability above 0.025 "
+					    "and below 1", optarg);
+			break;
+		case 'h':
+			fputs(bisect_usage, stdout);
+			exit(EXIT_OK);
+		default:
+			bad_option("bisect", argv);
+		}
+	}
+	if (optind < argc)
+		usage_error("bisect: unexpected argument '%s'", argv[optind]);
+	if (!bc->sel)
+		usage_error("bisect: which subtest? give -c CASE/SUBTEST");
+	if (bc->format != FMT_TEXT && bc->format != FMT_MD && bc->format != FMT_JSON)
+		usage_error("bisect: --format takes text, md or json");
+}
+
+/* CASE/SUBTEST, or CASE when it has one subtest; the subtest's kind. */
+static enum kind bisect_subject(struct bisect_cli *bc)
+{
+	const char *slash = strchr(bc->sel, '/');
+	char *name = slash ? strndup(bc->sel, slash - bc->sel) : xstrdup(bc->sel);
+	struct case_set set;
+	struct case_decl *c;
+	struct subtest_decl *sub;
+
+	cases_load(cases_dir(bc->root), &set);
+	c = case_find(&set, name);
+	if (!c)
+		die(EXIT_USAGE, "bisect: unknown case '%s' (krepro list)", name);
+	if (!slash && c->nsubs != 1)
+		die(EXIT_USAGE, "bisect: %s has %d subtests; name one: -c %s/SUBTEST",
+		    name, c->nsubs, name);
+	sub = slash ? subtest_find(c, slash + 1) : &c->subs[0];
+	if (!sub)
+		die(EXIT_USAGE, "bisect: %s has no subtest '%s' (krepro list)", name, slash + 1);
+	bc->subtest = xasprintf("%s/%s", name, sub->name);
+	free(name);
+	return sub->kind;
+}
+
+/* The changelog entries the first bad Debian package adds over the last good. */
+static void bisect_changelog(struct bisect_cli *bc, const struct bisect *b,
+			     struct bisect_report *r)
+{
+	struct kernel *good, *bad;
+	char *path;
+
+	r->nlog = -1;
+	if (b->first_bad < 0)
+		return;
+	good = &bc->kernels[b->last_good];
+	bad = &bc->kernels[b->first_bad];
+	path = kernel_changelog(bad, cache_dir());
+	if (!path || !*good->pkg_version || !*bad->pkg_version) {
+		free(path);
+		return;
+	}
+	r->good_version = good->pkg_version;
+	r->bad_version = bad->pkg_version;
+	r->nlog = changelog_since(path, good->pkg_version, &r->log);
+	free(path);
+}
+
+static void write_report_file(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	if (write_file_atomic(path, text, strlen(text)))
+		warnx_("cannot write %s: %s", path, strerror(errno));
+	free(path);
+}
+
+static void save_bisect(const struct bisect_report *r)
+{
+	char *json = bisect_render(r, FMT_JSON), *text = bisect_render(r, FMT_TEXT);
+	struct buf log = { 0 };
+
+	write_report_file(r->dir, "bisect.json", json);
+	write_report_file(r->dir, "bisect.txt", text);
+	for (int i = 0; i < r->nlog; i++)
+		buf_printf(&log, "%s\n", r->log[i].text);
+	if (r->nlog > 0)
+		write_report_file(r->dir, "changelog.txt", log.data);
+	buf_free(&log);
+	free(json);
+	free(text);
+}
+
+static int cmd_bisect(int argc, char **argv, const char *root)
+{
+	struct bisect_cli bc = { .root = root, .alpha = 0.05, .format = FMT_TEXT };
+	struct bisect b = { 0 };
+	struct bisect_report rep = { .b = &b, .nlog = -1 };
+	char *text;
+	int rc;
+
+	parse_bisect(&bc, argc, argv);
+	b.kind = bisect_subject(&bc);
+	parse_list(&bc);
+	check_can_run(&(struct run_opts){ 0 }, true);
+	bc.dir = run_outdir(bc.outdir);
+	if (mkdir_p(bc.dir, 0755))
+		die(EXIT_USAGE, "cannot create %s: %s", bc.dir, strerror(errno));
+	b.specs = bc.specs;
+	b.nspecs = bc.n;
+	b.alpha = bc.alpha;
+	b.start_rounds = bc.rounds;
+	b.max_rounds = 100000;
+	b.step = bisect_step;
+	b.ctx = &bc;
+	b.parallel = bc.jobs ? bc.jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	rc = bisect_run(&b);
+	rep.subject = bc.subtest;
+	rep.dir = bc.dir;
+	bisect_changelog(&bc, &b, &rep);
+	save_bisect(&rep);
+	/* Bad input is one line; the steps that showed it stay in the directory. */
+	if (rc == BISECT_BAD_INPUT)
+		die(EXIT_USAGE, "bisect: %s", b.why);
+	text = bisect_render(&rep, bc.format);
+	fputs(text, stdout);
+	free(text);
+	return rc == BISECT_FOUND ? EXIT_OK : EXIT_INFRA;
+}
+
+/* ---- bisect-run ---- */
+
+enum { GIT_GOOD = 0, GIT_BAD = 1, GIT_SKIP = 125 };
+
+static const char bisect_run_usage[] =
+	"usage: krepro bisect-run -c CASE[/SUBTEST] [--tree DIR] [--config FRAGMENT]\n"
+	"                         [--bad-if reproduced|not-reproduced] [--rate P]\n"
+	"  For `git bisect run`: build DIR (default: .), run the case, and exit\n"
+	"  0 good, 1 bad (a failed regression or mitigation, a crash), 125 skip\n"
+	"  (the build failed, the VM never ran the case, a race undecided).\n"
+	"  A hazard or behaviour is bad when reproduced (--bad-if to turn that\n"
+	"  round).  A race that did not hit is good only with --rate P, the hit\n"
+	"  rate on a bad kernel: it then runs enough rounds to miss at most 1 %.\n";
+
+struct bisect_run_cli {
+	struct kbuild_spec spec;
+	const char *sel, *outdir, *accel;
+	bool bad_if_missing;	/* --bad-if not-reproduced */
+	double rate;		/* --rate: 0 when not given */
+};
+
+static void parse_bisect_run(struct bisect_run_cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "case", required_argument, NULL, 'c' },
+		{ "tree", required_argument, NULL, OPT_TREE },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "bad-if", required_argument, NULL, OPT_GOOD },
+		{ "rate", required_argument, NULL, OPT_ERROR },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int opt;
+
+	kbuild_set_tree(&c->spec, ".");
+	while ((opt = getopt_long(argc, argv, "c:o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': c->sel = optarg; break;
+		case 'o': c->outdir = optarg; break;
+		case OPT_TREE: kbuild_set_tree(&c->spec, optarg); break;
+		case OPT_CONFIG: kbuild_set_fragment(&c->spec, optarg); break;
+		case OPT_ACCEL: c->accel = optarg; break;
+		case OPT_GOOD:
+			if (strcmp(optarg, "reproduced") && strcmp(optarg, "not-reproduced"))
+				usage_error("bad --bad-if '%s': expected reproduced or "
+					    "not-reproduced", optarg);
+			c->bad_if_missing = !strcmp(optarg, "not-reproduced");
+			break;
+		case OPT_ERROR:
+			c->rate = strtod(optarg, NULL);
+			if (c->rate <= 0 || c->rate > 1)
+				usage_error("bad --rate '%s': expected a hit rate in (0, 1]", optarg);
+			break;
+		case 'h':
+			fputs(bisect_run_usage, stdout);
+			exit(EXIT_OK);
+		default:
+			bad_option("bisect-run", argv);
+		}
+	}
+	if (optind < argc)
+		usage_error("bisect-run: unexpected argument '%s'", argv[optind]);
+	if (!c->sel)
+		usage_error("bisect-run: which case? give -c CASE[/SUBTEST]");
+}
+
+/* What git bisect should hear about one step's result. */
+static int git_verdict(const struct bisect_run_cli *c, enum kind kind,
+		       const struct step_result *r, int rounds)
+{
+	bool hazard = kind_is_hazard(kind), reproduced = r->outcome == OUT_PASS;
+
+	if (r->outcome == OUT_CRASH)
+		return GIT_BAD;
+	if (r->outcome != OUT_PASS && r->outcome != OUT_FAIL)
+		return GIT_SKIP;
+	if (!hazard)
+		return r->outcome == OUT_FAIL ? GIT_BAD : GIT_GOOD;
+	if (r->racy && !reproduced && (!rounds || r->n < rounds))
+		return GIT_SKIP;	/* a race that did not hit says nothing unsized */
+	return reproduced != c->bad_if_missing ? GIT_BAD : GIT_GOOD;
+}
+
+static int cmd_bisect_run(int argc, char **argv, const char *root)
+{
+	struct bisect_run_cli c = { 0 };
+	struct bisect_cli bc = { .root = root };
+	struct kernel_env env = { .cache = cache_dir(), .root = root };
+	struct step_result r = { 0 };
+	char *image, *release, *why;
+	enum kind kind;
+	int rc, rounds;
+
+	cli_infra_exit = GIT_SKIP;
+	parse_bisect_run(&c, argc, argv);
+	bc.sel = c.sel;
+	bc.accel = c.accel;
+	kind = bisect_subject(&bc);
+	check_can_run(&(struct run_opts){ 0 }, true);
+	rc = kbuild_image(&c.spec, &env, &image, &release, &why);
+	if (rc == KERNEL_BAD_INPUT)
+		die(EXIT_USAGE, "bisect-run: %s", why);
+	if (rc) {
+		fprintf(stderr, "%s: bisect-run: skip: %s\n", progname, why);
+		return GIT_SKIP;
+	}
+	bc.specs = xcalloc(1, sizeof(char *));
+	bc.specs[0] = xasprintf("file:%s", image);
+	bc.n = 1;
+	bc.kernels = xcalloc(1, sizeof(struct kernel));
+	if (kernel_parse(bc.specs[0], &bc.kernels[0], &why))
+		die(EXIT_INFRA, "%s", why);
+	bc.dir = run_outdir(c.outdir);
+	if (mkdir_p(bc.dir, 0755))
+		die(EXIT_USAGE, "cannot create %s: %s", bc.dir, strerror(errno));
+	rounds = c.rate ? bisect_rounds_for(c.rate, 0.01, 1000000) : 0;
+	bisect_step(&bc, (int[]){ 0 }, 1, rounds, &r);
+	rc = git_verdict(&c, kind, &r, rounds);
+	fprintf(stderr, "%s: bisect-run: %s on %s: %s -> %s\n", progname, bc.subtest, release,
+		outcome_label(r.outcome, kind), rc == GIT_GOOD ? "good" : rc == GIT_BAD ?
+		"bad" : "skip");
+	return rc;
+}
+
+/* ---- build ---- */
+
+static const char build_usage[] =
+	"usage: krepro build [--tree DIR] [--patch FILE]... [--config FRAGMENT]\n"
+	"  Build an x86_64 bzImage: tinyconfig with FRAGMENT merged over it\n"
+	"  (default vm/config/krepro.config), from DIR or Debian's\n"
+	"  " KBUILD_DEFAULT_SOURCE ", with each patch applied (patch -p1).  Images are\n"
+	"  cached by what went in; the last line on stdout is the file: spec.\n";
+
+static int cmd_build(int argc, char **argv, const char *root)
+{
+	static const struct option opts[] = {
+		{ "tree", required_argument, NULL, OPT_TREE },
+		{ "patch", required_argument, NULL, OPT_PATCH },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct kbuild_spec s = { .package = xstrdup(KBUILD_DEFAULT_SOURCE) };
+	struct kernel_env env = { .cache = cache_dir(), .root = root };
+	char *image, *release, *why;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == OPT_TREE)
+			kbuild_set_tree(&s, optarg);
+		else if (opt == OPT_PATCH)
+			kbuild_add_patch(&s, optarg);
+		else if (opt == OPT_CONFIG)
+			kbuild_set_fragment(&s, optarg);
+		else if (opt == 'h')
+			return fputs(build_usage, stdout), EXIT_OK;
+		else
+			bad_option("build", argv);
+	}
+	if (optind < argc)
+		usage_error("build: unexpected argument '%s'", argv[optind]);
+	rc = kbuild_image(&s, &env, &image, &release, &why);
+	if (rc)
+		die(rc == KERNEL_BAD_INPUT ? EXIT_USAGE : EXIT_INFRA, "%s", why);
+	fprintf(stderr, "%s: kernel %s\n", progname, release);
+	printf("file:%s\n", image);
+	kbuild_free(&s);
+	free(image);
+	free(release);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	char *root;
@@ -1110,8 +1689,11 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, root);
 	if (!strcmp(argv[1], "gate"))
 		return cmd_gate(argc - 1, argv + 1, root);
-	if (!strcmp(argv[1], "bisect") || !strcmp(argv[1], "bisect-run") ||
-	    !strcmp(argv[1], "build"))
-		die(EXIT_USAGE, "command '%s' is not implemented yet", argv[1]);
+	if (!strcmp(argv[1], "build"))
+		return cmd_build(argc - 1, argv + 1, root);
+	if (!strcmp(argv[1], "bisect"))
+		return cmd_bisect(argc - 1, argv + 1, root);
+	if (!strcmp(argv[1], "bisect-run"))
+		return cmd_bisect_run(argc - 1, argv + 1, root);
 	usage_error("unknown command '%s'", argv[1]);
 }

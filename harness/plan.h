@@ -38,6 +38,9 @@ int plan_check_built(const char *root, struct case_set *set, const struct select
  */
 void plan_pairs(struct run_opts *o, struct case_set *set, const struct selection *sel,
 		int nsel);
+/* --shard I/N takes N up to this; a run.json's shard is held to it too. */
+#define PLAN_SHARDS_MAX 10000
+
 /* Keep shard i of n: pair j goes to shard j mod n + 1 (deterministic). */
 void plan_shard(struct run_opts *o, int i, int n);
 

@@ -284,83 +284,85 @@ static char *render_md(const struct matrix *m, bool strict)
 
 /* ---- JSON ---- */
 
+/* One cell: what ran, with its interval, and its change against the baseline. */
+static json_t *json_cell(const struct matrix *m, const struct cmp_row *r, int j)
+{
+	const struct cmp_cell *c = &r->cells[j];
+	const struct cmp_change *ch = &r->changes[j];
+	json_t *jc = json_object();
+	double lo, hi;
+
+	json_object_set_new(jc, "kernel", jstr(m->kernels[j].spec));
+	json_object_set_new(jc, "present", json_boolean(c->present));
+	if (c->present) {
+		json_object_set_new(jc, "outcome", json_string(outcome_name(c->outcome)));
+		json_object_set_new(jc, "label", json_string(outcome_label(c->outcome, r->kind)));
+		json_object_set_new(jc, "k", json_integer(c->k));
+		json_object_set_new(jc, "n", json_integer(c->n));
+		json_object_set_new(jc, "racy", json_boolean(c->racy));
+		wilson_interval(c->k, c->n, 1.96, &lo, &hi);
+		json_object_set_new(jc, "interval95", json_pack("[o, o]", jreal("%.4f", lo),
+								 jreal("%.4f", hi)));
+		if (c->first_hit_s >= 0)
+			json_object_set_new(jc, "first_hit_s", jreal("%.3f", c->first_hit_s));
+		json_object_set_new(jc, "reason", jstr(c->reason));
+		json_object_set_new(jc, "run_dir", jstr(c->dir));
+	}
+	json_object_set_new(jc, "change", json_string(change_name(ch->what)));
+	json_object_set_new(jc, "why", jstr(ch->why));
+	if (ch->p >= 0)
+		json_object_set_new(jc, "p", jreal("%.6g", ch->p));
+	if (ch->more_runs >= 0)
+		json_object_set_new(jc, "more_runs", json_integer(ch->more_runs));
+	return jc;
+}
+
+static json_t *json_row(const struct matrix *m, const struct cmp_row *r)
+{
+	json_t *jr = json_object(), *cells = json_array();
+
+	json_object_set_new(jr, "case", jstr(r->kase));
+	json_object_set_new(jr, "subtest", jstr(r->sub));
+	json_object_set_new(jr, "kind", json_string(kind_name(r->kind)));
+	for (int j = 0; j < m->nk; j++)
+		json_array_append_new(cells, json_cell(m, r, j));
+	json_object_set_new(jr, "cells", cells);
+	return jr;
+}
+
+static json_t *json_kernel(const struct cmp_kernel *k)
+{
+	json_t *jk = json_object();
+
+	json_object_set_new(jk, "spec", jstr(k->spec));
+	json_object_set_new(jk, "source", jstr(k->source));
+	json_object_set_new(jk, "uname_r", jstr(k->uname_r));
+	json_object_set_new(jk, "proc_version", jstr(k->proc_version));
+	json_object_set_new(jk, "image_sha256", jstr(k->sha256));
+	return jk;
+}
+
 static char *render_json(const struct matrix *m, bool strict)
 {
-	struct buf b = { 0 };
-	int i, j;
+	json_t *doc = json_object(), *summary = json_object();
+	json_t *kernels = json_array(), *rows = json_array();
 
-	buf_puts(&b, "{");
-	json_kv_str(&b, true, "schema", "krepro-compare");
-	json_kv_str(&b, false, "version", "1.0");
-	json_kv_str(&b, false, "baseline", m->nk ? m->kernels[m->baseline].spec : "");
-	json_kv_bool(&b, false, "strict", strict);
-	json_kv_int(&b, false, "exit", matrix_exit_code(m, strict));
-	json_key(&b, false, "summary");
-	buf_puts(&b, "{");
-	for (i = 0; i < CH_COUNT; i++)
-		json_kv_int(&b, i == 0, change_name(i), m->counts[i]);
-	buf_puts(&b, "}");
-	json_key(&b, false, "kernels");
-	buf_puts(&b, "[");
-	for (j = 0; j < m->nk; j++) {
-		const struct cmp_kernel *k = &m->kernels[j];
-
-		buf_puts(&b, j ? ",{" : "{");
-		json_kv_str(&b, true, "spec", k->spec);
-		json_kv_str(&b, false, "source", k->source);
-		json_kv_str(&b, false, "uname_r", k->uname_r);
-		json_kv_str(&b, false, "proc_version", k->proc_version);
-		json_kv_str(&b, false, "image_sha256", k->sha256);
-		buf_puts(&b, "}");
-	}
-	buf_puts(&b, "]");
-	json_key(&b, false, "rows");
-	buf_puts(&b, "[");
-	for (i = 0; i < m->nrows; i++) {
-		const struct cmp_row *r = &m->rows[i];
-
-		buf_puts(&b, i ? ",{" : "{");
-		json_kv_str(&b, true, "case", r->kase);
-		json_kv_str(&b, false, "subtest", r->sub);
-		json_kv_str(&b, false, "kind", kind_name(r->kind));
-		json_key(&b, false, "cells");
-		buf_puts(&b, "[");
-		for (j = 0; j < m->nk; j++) {
-			const struct cmp_cell *c = &r->cells[j];
-			const struct cmp_change *ch = &r->changes[j];
-			double lo, hi;
-
-			buf_puts(&b, j ? ",{" : "{");
-			json_kv_str(&b, true, "kernel", m->kernels[j].spec);
-			json_kv_bool(&b, false, "present", c->present);
-			if (c->present) {
-				json_kv_str(&b, false, "outcome", outcome_name(c->outcome));
-				json_kv_str(&b, false, "label", outcome_label(c->outcome, r->kind));
-				json_kv_int(&b, false, "k", c->k);
-				json_kv_int(&b, false, "n", c->n);
-				json_kv_bool(&b, false, "racy", c->racy);
-				wilson_interval(c->k, c->n, 1.96, &lo, &hi);
-				json_key(&b, false, "interval95");
-				buf_printf(&b, "[%.4f,%.4f]", lo, hi);
-				if (c->first_hit_s >= 0)
-					json_kv_num(&b, false, "first_hit_s", c->first_hit_s);
-				json_kv_str(&b, false, "reason", c->reason);
-				json_kv_str(&b, false, "run_dir", c->dir);
-			}
-			json_kv_str(&b, false, "change", change_name(ch->what));
-			json_kv_str(&b, false, "why", ch->why);
-			if (ch->p >= 0) {
-				json_key(&b, false, "p");
-				buf_printf(&b, "%.6g", ch->p);
-			}
-			if (ch->more_runs >= 0)
-				json_kv_int(&b, false, "more_runs", ch->more_runs);
-			buf_puts(&b, "}");
-		}
-		buf_puts(&b, "]}");
-	}
-	buf_puts(&b, "]}\n");
-	return b.data;
+	json_object_set_new(doc, "schema", json_string("krepro-compare"));
+	json_object_set_new(doc, "version", json_string("1.0"));
+	json_object_set_new(doc, "baseline", jstr(m->nk ? m->kernels[m->baseline].spec : ""));
+	json_object_set_new(doc, "strict", json_boolean(strict));
+	json_object_set_new(doc, "exit", json_integer(matrix_exit_code(m, strict)));
+	for (int i = 0; i < CH_COUNT; i++)
+		json_object_set_new(summary, change_name(i), json_integer(m->counts[i]));
+	json_object_set_new(doc, "summary", summary);
+	for (int j = 0; j < m->nk; j++)
+		json_array_append_new(kernels, json_kernel(&m->kernels[j]));
+	json_object_set_new(doc, "kernels", kernels);
+	for (int i = 0; i < m->nrows; i++)
+		json_array_append_new(rows, json_row(m, &m->rows[i]));
+	json_object_set_new(doc, "rows", rows);
+	/* On one line: a program's input, which line-based tools pass along whole. */
+	return jdump(doc, 0);
 }
 
 /* ---- JUnit XML ---- */

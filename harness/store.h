@@ -24,11 +24,15 @@ int store_write(const struct run_opts *o, time_t started, time_t finished,
 		bool was_interrupted);
 
 /*
- * Read a run.json: parsed, with its schema and major version checked.
- * NULL with a one-line reason in *why (malloc'd) when it cannot be read,
- * is not JSON ("line L, column C: ...") or is not a run this krepro reads.
+ * Read a run.json: parsed, with its schema and major version checked,
+ * and what readers rely on present, of its type and in the vocabulary
+ * (every kernel's spec; every result's kernel among them, case and
+ * subtests; every subtest's name, kind, outcome and counts, k <= n; a
+ * shard within its count).  NULL with a one-line reason in *why
+ * (malloc'd) when it cannot be read, is not JSON ("line L, column C:
+ * ...") or is not a run this krepro reads.  Release with json_decref.
  */
-struct jval *store_load(const char *file, char **why);
+json_t *store_load(const char *file, char **why);
 
 /* What an earlier run must hold to stand in for running again (gate). */
 struct store_want {

@@ -43,6 +43,8 @@ int mkdir_p(const char *path, mode_t mode);
 /* Remove a tree without crossing into other filesystems. */
 int remove_tree(const char *path);
 bool is_file(const char *path);
+/* Open (creating) path and wait for its exclusive flock: the fd, or -errno. */
+int lock_exclusive(const char *path);
 bool is_dir(const char *path);
 
 /*
@@ -67,6 +69,8 @@ void random_hex(char *out, size_t n);
 
 /* Trim trailing whitespace in place; returns s. */
 char *rtrim(char *s);
+/* Control characters (a newline, an escape) become '?' in place: a message stays one line. */
+char *one_line(char *s);
 bool str_starts(const char *s, const char *prefix);
 
 #endif

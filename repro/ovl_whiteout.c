@@ -12,7 +12,7 @@
  *
  * Fix: d0e13f5bbe4b "ovl: fix uid/gid when creating over whiteout".
  * Known bad: 4.4.157 (and whatever kernel has those two lines skipped for a
- * whiteout; see vm/negative/ for the reverted-fix evidence).  fstests
+ * whiteout; see vm/known-bad/ for the reverted-fix evidence).  fstests
  * overlay/008 checks the same property.
  *
  * Outcomes: every test is a regression test.  pass = the new object is
@@ -27,7 +27,7 @@
  * is made with the mounter's credentials - what 4.4.157 used over a
  * whiteout - and only then does the child become the caller, so every
  * test, the control included, must fail.  The kernel-side evidence is the
- * reverted fix in vm/negative/.
+ * reverted fix in vm/known-bad/.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -7,7 +7,8 @@
  *                    apt-get download and unpacked with dpkg-deb into
  *                    CACHE/kernels/debian/NAME (depmod run on the tree)
  *   file:BZIMAGE[,modules=DIR]
- *   build:TREE       (a later issue)
+ *   build:TREE[,patch=FILE]...[,config=FRAGMENT]
+ *                    built from source by kbuild.c, cached by what went in
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kbuild.h"
 #include "kernel.h"
 #include "spawn.h"
 #include "util.h"
@@ -44,6 +46,24 @@ static char *make_label(const char *prefix, const char *name)
 		if (!isalnum((unsigned char)*p) && !strchr(".+-_", *p))
 			*p = '_';
 	return l;
+}
+
+static int parse_build(const char *spec, struct kernel *k, char **err)
+{
+	char *why = NULL, *label;
+
+	k->kind = KERNEL_BUILD;
+	k->build = xcalloc(1, sizeof(*k->build));
+	if (kbuild_parse(spec + 6, k->build, &why)) {
+		*err = xasprintf("bad kernel spec '%s': %s", spec, why);
+		free(why);
+		return -1;
+	}
+	label = kbuild_label(k->build);
+	k->name = xstrdup(spec + 6);
+	k->label = make_label("build", label);
+	free(label);
+	return 0;
 }
 
 int kernel_parse(const char *spec, struct kernel *k, char **err)
@@ -97,11 +117,8 @@ int kernel_parse(const char *spec, struct kernel *k, char **err)
 		}
 		return 0;
 	}
-	if (str_starts(spec, "build:")) {
-		*err = xasprintf("bad kernel spec '%s': build: kernels are not "
-				 "supported yet", spec);
-		return -1;
-	}
+	if (str_starts(spec, "build:"))
+		return parse_build(spec, k, err);
 	*err = xasprintf("bad kernel spec '%s': expected host, debian:NAME, "
 			 "file:BZIMAGE[,modules=DIR] or build:TREE", spec);
 	return -1;
@@ -154,10 +171,7 @@ static char *apt_version(const char *pkg)
 	return v;
 }
 
-/* Set *why to a one-line reason and return kind (a kernel_error). */
-static int fail(char **why, int kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char **why, int kind, const char *fmt, ...)
+int kernel_why(char **why, int kind, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -178,7 +192,7 @@ static int download_deb(const char *tmp, const char *pkg, char **deb, char **why
 	int rc = run_cmd_in(tmp, dl, NULL, &err, true);
 
 	if (rc != 0) {
-		rc = fail(why, KERNEL_UNAVAILABLE, "cannot fetch %s: apt-get download failed: %s",
+		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot fetch %s: apt-get download failed: %s",
 			  pkg, rc < 0 ? strerror(-rc) : rtrim(err.data ? err.data : "?"));
 		buf_free(&err);
 		return rc;
@@ -193,7 +207,7 @@ static int download_deb(const char *tmp, const char *pkg, char **deb, char **why
 		}
 	if (d)
 		closedir(d);
-	return *deb ? KERNEL_OK : fail(why, KERNEL_UNAVAILABLE,
+	return *deb ? KERNEL_OK : kernel_why(why, KERNEL_UNAVAILABLE,
 				       "cannot fetch %s: apt-get download left no .deb", pkg);
 }
 
@@ -205,11 +219,11 @@ static int unpack_deb(const char *deb, const char *unpack, const char *pkg,
 	char *md;
 
 	if (run_cmd(x, NULL, NULL, true) != 0)
-		return fail(why, KERNEL_UNAVAILABLE, "cannot unpack %s: dpkg-deb failed", pkg);
+		return kernel_why(why, KERNEL_UNAVAILABLE, "cannot unpack %s: dpkg-deb failed", pkg);
 	md = find_moddir(unpack, release);
 	if (!md || run_depmod(unpack, *release) != 0) {
 		free(md);
-		return fail(why, KERNEL_UNAVAILABLE, "cannot index modules of %s: depmod failed",
+		return kernel_why(why, KERNEL_UNAVAILABLE, "cannot index modules of %s: depmod failed",
 			    pkg);
 	}
 	free(md);
@@ -225,7 +239,7 @@ static int publish(const char *unpack, const char *tree, const char *stamp,
 
 	remove_tree(tree);
 	if (rename(unpack, tree))
-		return fail(why, KERNEL_UNAVAILABLE, "cannot move %s into the cache: %s", pkg,
+		return kernel_why(why, KERNEL_UNAVAILABLE, "cannot move %s into the cache: %s", pkg,
 			    strerror(errno));
 	{
 		/* The image's hash, so that a damaged copy is known later. */
@@ -239,7 +253,7 @@ static int publish(const char *unpack, const char *tree, const char *stamp,
 	ret = write_file_atomic(stamp, text, strlen(text));
 	free(text);
 	if (ret)
-		return fail(why, KERNEL_UNAVAILABLE, "cannot write %s: %s", stamp, strerror(-ret));
+		return kernel_why(why, KERNEL_UNAVAILABLE, "cannot write %s: %s", stamp, strerror(-ret));
 	return KERNEL_OK;
 }
 
@@ -253,13 +267,13 @@ static int fetch_debian(const struct kernel *k, const char *cache, const char *p
 	int rc;
 
 	if (!version) {
-		rc = fail(why, KERNEL_BAD_INPUT, "unknown kernel %s: apt knows no package %s "
+		rc = kernel_why(why, KERNEL_BAD_INPUT, "unknown kernel %s: apt knows no package %s "
 			  "(see krepro kernels)", k->spec, pkg);
 		goto out;
 	}
 	remove_tree(tmp);
 	if (mkdir_p(unpack, 0755)) {
-		rc = fail(why, KERNEL_UNAVAILABLE, "cannot create %s: %s", unpack, strerror(errno));
+		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot create %s: %s", unpack, strerror(errno));
 		goto out;
 	}
 	rc = download_deb(tmp, pkg, &deb, why);
@@ -329,8 +343,8 @@ static int check_cached(struct kernel *k, const char *dir, const char *tree,
 	if (whole)
 		return KERNEL_OK;
 	unlink(stamp);
-	return fail(why, KERNEL_UNAVAILABLE, "cached kernel %s was damaged (%s: image or "
-		    "modules.dep missing, or the image changed)", k->spec, dir);
+	return kernel_why(why, KERNEL_UNAVAILABLE, "cached kernel %s was damaged (%s: image or "
+			  "modules.dep missing, or the image changed)", k->spec, dir);
 }
 
 static int use_cached(struct kernel *k, const char *dir, const char *tree,
@@ -349,15 +363,15 @@ static int prepare_debian(struct kernel *k, const char *cache, char **why)
 	int lock = -1, rc = KERNEL_OK;
 
 	if (mkdir_p(dir, 0755)) {
-		rc = fail(why, KERNEL_UNAVAILABLE, "cannot create cache %s: %s", dir,
+		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot create cache %s: %s", dir,
 			  strerror(errno));
 		goto out;
 	}
 	/* One fetch at a time per cache, across krepro processes. */
-	lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock < 0 || flock(lock, LOCK_EX)) {
-		rc = fail(why, KERNEL_UNAVAILABLE, "cannot lock %s: %s", lockpath,
-			  strerror(errno));
+	lock = lock_exclusive(lockpath);
+	if (lock < 0) {
+		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot lock %s: %s", lockpath,
+				strerror(-lock));
 		goto out;
 	}
 	if (!is_file(stamp))
@@ -403,7 +417,7 @@ static int find_given_moddir(struct kernel *k, char **why)
 	bool indexed;
 
 	if (!md)
-		return fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s has neither "
+		return kernel_why(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s has neither "
 			    "modules.dep nor lib/modules/RELEASE", k->spec, k->moddir);
 	free(k->moddir);
 	k->moddir = md;
@@ -412,7 +426,7 @@ static int find_given_moddir(struct kernel *k, char **why)
 	dep = xasprintf("%s/modules.dep", md);
 	indexed = is_file(dep);
 	free(dep);
-	return indexed ? KERNEL_OK : fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: no "
+	return indexed ? KERNEL_OK : kernel_why(why, KERNEL_BAD_INPUT, "cannot use kernel %s: no "
 					  "modules.dep in %s (run depmod -b)", k->spec, md);
 }
 
@@ -423,16 +437,16 @@ static int prepare_file(struct kernel *k, char **why)
 	const char *base;
 
 	if (!is_file(k->image))
-		return fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s: %s", k->spec,
+		return kernel_why(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s: %s", k->spec,
 			    k->image, access(k->image, F_OK) ? strerror(errno) :
 			    "not a regular file");
 	if (!has_boot_header(k->image))
-		return fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s is not a bootable "
+		return kernel_why(why, KERNEL_BAD_INPUT, "cannot use kernel %s: %s is not a bootable "
 			    "x86 kernel image (no boot protocol header)", k->spec, k->image);
 	if (!k->moddir)
 		return KERNEL_OK;
 	if (!is_dir(k->moddir))
-		return fail(why, KERNEL_BAD_INPUT, "cannot use kernel %s: modules directory %s "
+		return kernel_why(why, KERNEL_BAD_INPUT, "cannot use kernel %s: modules directory %s "
 			    "does not exist", k->spec, k->moddir);
 	dep = xasprintf("%s/modules.dep", k->moddir);
 	indexed = is_file(dep);
@@ -445,7 +459,21 @@ static int prepare_file(struct kernel *k, char **why)
 	return KERNEL_OK;
 }
 
-int kernel_prepare(struct kernel *k, const char *cache, char **why)
+static int prepare_build(struct kernel *k, const struct kernel_env *env, char **why)
+{
+	char *image, *release;
+	int rc = kbuild_image(k->build, env, &image, &release, why);
+
+	if (rc)
+		return rc;
+	free(k->image);
+	free(k->release);
+	k->image = image;
+	k->release = release;
+	return KERNEL_OK;
+}
+
+int kernel_prepare(struct kernel *k, const struct kernel_env *env, char **why)
 {
 	int rc = KERNEL_OK;
 
@@ -454,17 +482,17 @@ int kernel_prepare(struct kernel *k, const char *cache, char **why)
 	case KERNEL_HOST:
 		return KERNEL_OK;
 	case KERNEL_DEBIAN:
-		rc = prepare_debian(k, cache, why);
+		rc = prepare_debian(k, env->cache, why);
 		break;
 	case KERNEL_FILE:
 		rc = prepare_file(k, why);
 		break;
 	case KERNEL_BUILD:
-		return fail(why, KERNEL_BAD_INPUT, "bad kernel spec '%s': build: is not "
-			    "supported yet", k->spec);
+		rc = prepare_build(k, env, why);
+		break;
 	}
 	if (!rc && sha256_file(k->image, k->sha256))
-		rc = fail(why, KERNEL_UNAVAILABLE, "cannot hash %s", k->image);
+		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot hash %s", k->image);
 	return rc;
 }
 
@@ -472,6 +500,15 @@ static int by_version(const void *a, const void *b)
 {
 	return strverscmp(((const struct apt_kernel *)a)->name,
 			  ((const struct apt_kernel *)b)->name);
+}
+
+int apt_kernel_cmp(const void *a, const void *b)
+{
+	const struct apt_kernel *x = a, *y = b;
+	int rc = strcmp(x->version, "?") && strcmp(y->version, "?") ?
+		 debian_version_cmp(x->version, y->version) : 0;
+
+	return rc ? rc : by_version(a, b);
 }
 
 int apt_kernels(struct apt_kernel **out)
@@ -540,6 +577,7 @@ int apt_kernels(struct apt_kernel **out)
 	for (i = 0; i < n; i++)
 		if (!v[i].version)
 			v[i].version = xstrdup("?");
+	qsort(v, n, sizeof(*v), apt_kernel_cmp);
 	*out = v;
 	return n;
 }
@@ -588,4 +626,92 @@ int cached_kernels(const char *cache, char ***names)
 		closedir(d);
 	free(dir);
 	return n;
+}
+
+/* dpkg's order for one part: '~' first, then the end, letters, the rest. */
+static int version_char_order(char c)
+{
+	if (c == '~')
+		return -1;
+	if (!c || isdigit((unsigned char)c))
+		return 0;
+	if (isalpha((unsigned char)c))
+		return c;
+	return c + 256;
+}
+
+/* Compare a version part: alternating non-digit and digit runs. */
+static int version_part_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		long na = 0, nb = 0;
+
+		while ((*a && !isdigit((unsigned char)*a)) || (*b && !isdigit((unsigned char)*b))) {
+			int oa = version_char_order(*a), ob = version_char_order(*b);
+
+			if (oa != ob)
+				return oa < ob ? -1 : 1;
+			a++;
+			b++;
+		}
+		while (isdigit((unsigned char)*a))
+			na = na * 10 + (*a++ - '0');
+		while (isdigit((unsigned char)*b))
+			nb = nb * 10 + (*b++ - '0');
+		if (na != nb)
+			return na < nb ? -1 : 1;
+	}
+	return 0;
+}
+
+int debian_version_cmp(const char *a, const char *b)
+{
+	const char *ca = strchr(a, ':'), *cb = strchr(b, ':');
+	long ea = ca ? atol(a) : 0, eb = cb ? atol(b) : 0;
+	char *ua, *ub, *ra, *rb;
+	int rc;
+
+	if (ea != eb)
+		return ea < eb ? -1 : 1;
+	ua = xstrdup(ca ? ca + 1 : a);
+	ub = xstrdup(cb ? cb + 1 : b);
+	ra = strrchr(ua, '-');
+	rb = strrchr(ub, '-');
+	if (ra)
+		*ra++ = '\0';
+	if (rb)
+		*rb++ = '\0';
+	rc = version_part_cmp(ua, ub);
+	if (!rc)
+		rc = version_part_cmp(ra ? ra : "", rb ? rb : "");
+	free(ua);
+	free(ub);
+	return rc;
+}
+
+const char *kernel_flavour(const char *name)
+{
+	const char *p;
+
+	for (p = strchr(name, '-'); p; p = strchr(p + 1, '-'))
+		if (isalpha((unsigned char)p[1]))
+			return p + 1;
+	return "";
+}
+
+char *kernel_changelog(const struct kernel *k, const char *cache)
+{
+	static const char *const names[] = { "changelog.Debian.gz", "changelog.gz", NULL };
+
+	if (k->kind != KERNEL_DEBIAN)
+		return NULL;
+	for (int i = 0; names[i]; i++) {
+		char *path = xasprintf("%s/kernels/debian/%s/tree/usr/share/doc/linux-image-%s/%s",
+				       cache, k->name, k->name, names[i]);
+
+		if (is_file(path))
+			return path;
+		free(path);
+	}
+	return NULL;
 }

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+struct kbuild_spec;
+
 enum kernel_kind { KERNEL_HOST, KERNEL_DEBIAN, KERNEL_FILE, KERNEL_BUILD };
 
 struct kernel {
@@ -17,6 +19,14 @@ struct kernel {
 	char *pkg_version;	/* Debian version of the package, or "" */
 	char sha256[65];	/* of the image */
 	char *note;		/* a damaged cache entry that was repaired, or NULL */
+	struct kbuild_spec *build;	/* build: what to build */
+};
+
+/* Where kernels are cached and built, and whether to tell progress. */
+struct kernel_env {
+	const char *cache;	/* CACHE: kernels/, build/ */
+	const char *root;	/* the project: vm/config, vm/setup-packages.sh */
+	bool quiet;		/* no progress lines on stderr */
 };
 
 /* Syntax only: returns -1 with a reason in *err on a bad spec. */
@@ -28,18 +38,30 @@ enum kernel_error {
 	KERNEL_UNAVAILABLE,	/* the archive, the cache, the disk: exit 3 */
 };
 
+/* Set *why to a one-line reason (malloc'd) and return kind. */
+int kernel_why(char **why, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Make the kernel bootable: fetch and unpack a Debian package into the
  * cache, or check a local image.  Returns KERNEL_OK, or a kernel_error
  * with a one-line reason in *why (malloc'd).
  */
-int kernel_prepare(struct kernel *k, const char *cache, char **why);
+int kernel_prepare(struct kernel *k, const struct kernel_env *env, char **why);
 
 /* Debian kernel image names apt knows (linux-image-NAME), version-sorted. */
 struct apt_kernel { char *name, *version; };
 int apt_kernels(struct apt_kernel **out);
+/* Debian version order of two apt_kernels (for qsort); names break ties. */
+int apt_kernel_cmp(const void *a, const void *b);
 /* The newest cloud-amd64 image of a series ("6.1", "6.12"); NULL if none. */
 char *apt_newest_cloud(struct apt_kernel *list, int n, const char *series);
+/* dpkg's version order: <0, 0, >0 (epochs, '~', revisions). */
+int debian_version_cmp(const char *a, const char *b);
+/* The flavour of an image name: "cloud-amd64" of 6.1.0-47-cloud-amd64. */
+const char *kernel_flavour(const char *name);
+/* A prepared Debian kernel's changelog in the cache, or NULL. */
+char *kernel_changelog(const struct kernel *k, const char *cache);
 /* Names of the kernels already unpacked in the cache. */
 int cached_kernels(const char *cache, char ***names);
 
