@@ -6,6 +6,7 @@
 #   make run      setup + build + run every default case on the default kernels
 #   make check    setup + build + all tests
 #   make validate setup + build, then the proof on kernels built from source
+#   make SANITIZE=1 check   the same as check with the harness under ASan and UBSan
 
 CC      ?= gcc
 CFLAGS  ?= -O2 -g
@@ -14,11 +15,22 @@ B       := build
 # The harness's libraries: JSON is libjansson's (run.json, compare --format json).
 HARNESS_LIBS := -ljansson -lm
 
+# SANITIZE=1: the harness (lib/, vm/, harness/, krepro, its unit tests and
+# the reproducers' helper tests) under ASan and UBSan, any UB fatal.  The
+# reproducers stay as they are: they are static, which ASan cannot be.
+# The flags are kept in $(B)/.flags, so switching rebuilds what they touch.
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# krepro exits without freeing what it built for the run: leaks are not
+# bugs here (valgrind on compare looks at them: README, Reliability).
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+endif
+
 # Debian packages the project needs at build, run or test time.
 PACKAGES := gcc make libc6-dev libcap-dev libjansson-dev busybox-static qemu-system-x86 \
 	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
 	tar systemd bats hyperfine python3 perl python3-yaml python3-junitparser \
-	libxml2-utils chromium
+	libxml2-utils chromium valgrind
 
 # Reproducers: one C file each in repro/, sharing repro/lib/.
 REPROS     := $(patsubst repro/%.c,%,$(wildcard repro/*.c))
@@ -48,7 +60,7 @@ UNIT_BINS    := $(patsubst harness/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 LIB_TEST_SRCS := $(wildcard repro/lib/tests/test_*.c)
 LIB_TEST_BINS := $(patsubst repro/lib/tests/%.c,$(B)/lib-tests/%,$(LIB_TEST_SRCS))
 
-.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup validate stress
+.PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup validate stress FORCE
 all: $(B)/krepro $(REPRO_BINS)
 
 setup:
@@ -69,25 +81,29 @@ $(B)/repro/%: repro/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
 
-$(B)/obj/lib/%.o: lib/%.c $(LIB_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ilib -c -o $@ $<
+$(B)/.flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CFLAGS) $(SAN_FLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(SAN_FLAGS)' > $@
 
-$(B)/obj/vm/%.o: vm/%.c $(VM_HDRS)
+$(B)/obj/lib/%.o: lib/%.c $(LIB_HDRS) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ivm -Ilib -c -o $@ $<
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Ilib -c -o $@ $<
 
-$(B)/obj/harness/%.o: harness/%.c $(HARNESS_HDRS)
+$(B)/obj/vm/%.o: vm/%.c $(VM_HDRS) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -c -o $@ $<
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Ivm -Ilib -c -o $@ $<
 
-$(B)/krepro: harness/krepro.c $(CORE_OBJS) $(HARNESS_HDRS)
+$(B)/obj/harness/%.o: harness/%.c $(HARNESS_HDRS) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) $(HARNESS_LIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Iharness -Ivm -Ilib -c -o $@ $<
 
-$(B)/tests/%: harness/tests/%.c $(CORE_OBJS) $(HARNESS_HDRS) $(KSFT_HDRS)
+$(B)/krepro: harness/krepro.c $(CORE_OBJS) $(HARNESS_HDRS) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) $(HARNESS_LIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Iharness -Ivm -Ilib -o $@ harness/krepro.c $(CORE_OBJS) $(HARNESS_LIBS)
+
+$(B)/tests/%: harness/tests/%.c $(CORE_OBJS) $(HARNESS_HDRS) $(KSFT_HDRS) $(B)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Wno-clobbered -I$(KSFT_DIR) -Iharness -Ivm -Ilib -o $@ $< $(CORE_OBJS) $(HARNESS_LIBS)
 
 # Every default case on the default kernels, then their comparison (the
 # older kernel is the baseline).  The exit status is the worse of the two.
@@ -97,15 +113,15 @@ run: setup all
 	echo; $(B)/krepro compare $$out; crc=$$?; \
 	[ $$rc -ne 0 ] && exit $$rc; exit $$crc
 
-$(B)/lib-tests/%: repro/lib/tests/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS)
+$(B)/lib-tests/%: repro/lib/tests/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
 
 unit: $(UNIT_BINS) $(LIB_TEST_BINS)
-	@rc=0; for t in $(UNIT_BINS) $(LIB_TEST_BINS); do $$t || rc=1; done; exit $$rc
+	@rc=0; for t in $(UNIT_BINS) $(LIB_TEST_BINS); do $(SAN_ENV) $$t || rc=1; done; exit $$rc
 
 bats: all
-	bats ci/
+	$(SAN_ENV) bats ci/
 
 # The layering check, unit tests, then the command line, host mode and VM
 # tests (bats).
@@ -113,7 +129,7 @@ check: setup all
 	sh ci/layers.sh
 	sh ci/known-bad.sh
 	$(MAKE) --no-print-directory unit
-	bats ci/
+	$(SAN_ENV) bats ci/
 
 # Fuzzing the parsers the harness owns (case declarations, KTAP and its
 # statistics lines, the guest channel, run.json) with libFuzzer from

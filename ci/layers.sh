@@ -16,7 +16,7 @@ fail() { echo "layers: $*" >&2; bad=1; }
 level() {
 	case "$1" in
 	cli|cases|ktap|stats|outcome|changelog|bisect|version) echo 1 ;;
-	run|classify|runtable|plan) echo 2 ;;
+	run|classify|runtable|plan|preflight) echo 2 ;;
 	store|json) echo 3 ;;
 	compare) echo 4 ;;
 	report|report_*|view|bisect_report) echo 5 ;;

@@ -394,13 +394,18 @@ void cases_load(const char *dir, struct case_set *set)
 		size_t len = strlen(de->d_name);
 		char *path, *text, *err = NULL;
 		struct case_decl c;
+		size_t size;
 
 		if (len < 6 || strcmp(de->d_name + len - 5, ".case"))
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
-		text = read_file(path, NULL);
+		text = read_file(path, &size);
 		if (!text)
 			die(EXIT_USAGE, "cannot read case %s: %s", path, strerror(errno));
+		/* The parser stops at a NUL; what follows would be ignored unseen. */
+		if (strlen(text) != size)
+			die(EXIT_USAGE, "cannot read case %s: a NUL byte at offset %zu "
+			    "(not a text file)", path, strlen(text));
 		if (case_parse(path, text, &c, &err))
 			die(EXIT_USAGE, "cannot read case %s", err);
 		if (strncmp(de->d_name, c.name, len - 5) || strlen(c.name) != len - 5)

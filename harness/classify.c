@@ -194,7 +194,15 @@ static void fold_ktap(struct pair *p, const char *text, int rc, enum outcome sto
 		if (!s->declared)
 			continue;
 		t = ktap_find(&k, s->name);
-		if (t && (why_unshown = danger_unshown(p, &k, s, t))) {
+		if (t && ktap_count(&k, s->name) > 1) {
+			/* Which one would be the test's own?  Neither counts. */
+			char *twice = xasprintf("%d result lines for %s: the output is "
+						"not one test's", ktap_count(&k, s->name),
+						s->name);
+
+			sub_fold(s, OUT_ERROR, twice, t->diag, NULL);
+			free(twice);
+		} else if (t && (why_unshown = danger_unshown(p, &k, s, t))) {
 			sub_fold(s, OUT_UNSHOWN, why_unshown, t->diag, NULL);
 			free(why_unshown);
 		} else if (t) {
@@ -351,6 +359,13 @@ void classify_run(struct pair *p, const struct guest_report *g, bool timed_out)
 		p->uname = xstrdup(g->uname);
 		free(p->version);
 		p->version = xstrdup(g->version);
+	}
+	if (g->garbled) {
+		/* Frames out of order: nothing on this channel can be trusted. */
+		p->outcome = OUT_ERROR;
+		set_detail(p, xasprintf("result channel garbled: %s", g->garbled));
+		fold_all(p, OUT_ERROR, p->detail);
+		return;
 	}
 	if (!g->begun) {
 		classify_no_case(p, g, timed_out);

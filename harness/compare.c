@@ -713,3 +713,47 @@ int matrix_exit_code(const struct matrix *m, bool strict)
 		return EXIT_INFRA;
 	return EXIT_OK;
 }
+
+static void cell_free(struct cmp_cell *c)
+{
+	free(c->reason);
+	free(c->detail);
+	free(c->excerpt);
+	free(c->ktap);
+	free(c->dir);
+}
+
+void matrix_free(struct matrix *m)
+{
+	for (int i = 0; i < m->nk; i++) {
+		struct cmp_kernel *k = &m->kernels[i];
+
+		free(k->key);
+		free(k->spec);
+		free(k->label);
+		free(k->source);
+		free(k->uname_r);
+		free(k->proc_version);
+		free(k->sha256);
+	}
+	for (int i = 0; i < m->nrows; i++) {
+		struct cmp_row *r = &m->rows[i];
+
+		for (int j = 0; j < m->nk && r->cells; j++)
+			cell_free(&r->cells[j]);
+		for (int j = 0; j < m->nk && r->changes; j++)
+			free(r->changes[j].why);
+		free(r->cells);
+		free(r->changes);
+		free(r->kase);
+		free(r->sub);
+	}
+	for (int i = 0; i < m->nshards; i++) {
+		free(m->shards[i].have);
+		free(m->shards[i].first_dir);
+	}
+	free(m->kernels);
+	free(m->rows);
+	free(m->shards);
+	memset(m, 0, sizeof(*m));
+}

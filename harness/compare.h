@@ -102,6 +102,8 @@ void matrix_keep_cases(struct matrix *m, char **cases, int ncases);
 /* Pick the baseline column by spec (NULL: the oldest kernel); -1 if unknown. */
 int matrix_set_baseline(struct matrix *m, const char *spec);
 void matrix_classify(struct matrix *m);
+/* Free everything a loaded (or built) matrix holds. */
+void matrix_free(struct matrix *m);
 /*
  * 0 when nothing fails; 1 on a regression, an error, a skip where the
  * baseline passed (unless allow_skip) or a behaviour or rate change when

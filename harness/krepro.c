@@ -26,10 +26,12 @@
 #include "kbuild.h"
 #include "kernel.h"
 #include "plan.h"
+#include "preflight.h"
 #include "qemu.h"
 #include "run.h"
 #include "runtable.h"
 #include "store.h"
+#include "target.h"
 #include "view.h"
 #include "cli.h"
 
@@ -140,7 +142,8 @@ static char *project_root(void)
 		return xstrdup(env);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n < 0)
-		die(EXIT_INFRA, "cannot find myself: %s", strerror(errno));
+		die(EXIT_USAGE, "cannot find myself: /proc/self/exe: %s (is /proc mounted? "
+		    "else set KREPRO_ROOT)", strerror(errno));
 	exe[n] = '\0';
 	return xstrdup(dirname(dirname(exe)));
 }
@@ -185,6 +188,8 @@ static void prepare_or_die(struct kernel *k, const char *root)
 	if (rc)
 		die(rc == KERNEL_BAD_INPUT ? EXIT_USAGE : EXIT_INFRA, "%s",
 		    why ? why : "cannot prepare the kernel");
+	if (k->note)
+		warnx_("%s; fetched again", k->note);
 }
 
 /* ---- list ---- */
@@ -468,7 +473,9 @@ static int run_and_record(struct run_opts *o)
 	sig = run_pairs(o);
 	while (!sig && o->until_confident && requeue_undecided(o))
 		sig = run_pairs(o);
-	store_write(o, started, time(NULL), sig != 0);
+	/* No run.json, no result: the one line is store_write's. */
+	if (store_write(o, started, time(NULL), sig != 0))
+		return EXIT_INFRA;
 	runtable_print(o, out);
 	if (o->negative)
 		fprintf(out, "\nnegative control (--negative): protections were removed; "
@@ -628,12 +635,17 @@ static bool parse_kernels(struct run_cli *r)
 	return need_vm;
 }
 
-/* Root, QEMU and busybox: what running at all needs. */
+/* Root, QEMU and busybox: what running at all needs; the host's, for host mode. */
 static void check_can_run(struct run_opts *o, bool need_vm)
 {
+	char *why = NULL;
+
 	if (geteuid() != 0)
 		die(EXIT_USAGE, "cannot run cases: not root (mounts, namespaces and "
 		    "loop devices need it)");
+	for (int i = 0; i < o->nkernels; i++)
+		if (o->kernels[i].kind == KERNEL_HOST && target_host_check(&why))
+			die(EXIT_USAGE, "cannot run on the host kernel: %s", why);
 	if (!need_vm)
 		return;
 	o->qemu = which("qemu-system-x86_64");
@@ -704,14 +716,19 @@ static int execute_run(struct run_cli *r, const char *root, int argc, char **arg
 	bool need_vm;
 
 	/* Everything is checked before anything touches the system. */
+	if (console_cap_env(&o->console_cap, &why))
+		die(EXIT_USAGE, "%s", why);
 	cases_load(cases_dir(root), &set);
 	if (plan_check_selection(&set, r->sel, r->nsel, &why))
 		die(EXIT_USAGE, "%s", why);
 	need_vm = parse_kernels(r);
 	check_can_run(o, need_vm);
-	if (plan_check_built(root, &set, r->sel, r->nsel, &why))
+	if (plan_check_built(root, &set, r->sel, r->nsel, &why) ||
+	    plan_check_tools(&set, r->sel, r->nsel, &why))
 		die(EXIT_USAGE, "%s", why);
 	o->outdir = run_outdir(r->outdir);
+	if (preflight_results(o->outdir, &why))
+		die(EXIT_USAGE, "%s", why);
 	o->root = root;
 	if (!r->nk)
 		default_kernels(o);
@@ -793,7 +810,7 @@ static int cmd_compare(int argc, char **argv)
 	bool strict = false;
 	struct matrix m;
 	char *why = NULL;
-	int opt;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -834,7 +851,10 @@ static int cmd_compare(int argc, char **argv)
 	m.allow_skip = allow_skip;
 	matrix_classify(&m);
 	emit_report(&m, f, &vo, strict);
-	return matrix_exit_code(&m, strict);
+	rc = matrix_exit_code(&m, strict);
+	/* So that valgrind's leak check sees compare's own leaks, if any. */
+	matrix_free(&m);
+	return rc;
 }
 
 
@@ -1675,6 +1695,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	opterr = 0;
+	/* compare reads only the directories it is given: no root needed. */
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	root = project_root();
 	if (!strcmp(argv[1], "list"))
 		return cmd_list(argc - 1, argv + 1, root);
@@ -1682,8 +1705,6 @@ int main(int argc, char **argv)
 		return cmd_kernels(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1, root);
-	if (!strcmp(argv[1], "compare"))
-		return cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "gate"))
 		return cmd_gate(argc - 1, argv + 1, root);
 	if (!strcmp(argv[1], "build"))

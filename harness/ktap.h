@@ -63,9 +63,14 @@ void ktap_stats_free(struct ktap_stats *st);
  */
 char *ktap_setup_failed(const char *diag);
 
-/* Parse kselftest KTAP output.  Never fails; unknown lines are ignored. */
+/*
+ * Parse kselftest KTAP output.  Never fails; unknown lines are ignored,
+ * and so is a last line without its newline (output cut off mid-line).
+ */
 void ktap_parse(const char *text, struct ktap *k);
 struct ktap_test *ktap_find(struct ktap *k, const char *name);
+/* How many result lines name the test (one, in sound output). */
+int ktap_count(const struct ktap *k, const char *name);
 void ktap_free(struct ktap *k);
 
 #endif

@@ -52,6 +52,29 @@ int plan_check_built(const char *root, struct case_set *set, const struct select
 	return 0;
 }
 
+int plan_check_tools(struct case_set *set, const struct selection *sel, int nsel,
+		     char **why)
+{
+	for (int i = 0; i < set->n; i++) {
+		const struct case_decl *c = &set->cases[i];
+
+		if (!case_wanted(c, sel, nsel))
+			continue;
+		for (int t = 0; t < c->ntools; t++) {
+			char *path = which(c->tools[t]);
+
+			free(path);
+			if (!path) {
+				*why = xasprintf("cannot run case %s: it needs %s, which is not "
+						 "installed (run make setup)", c->name,
+						 c->tools[t]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Add one subtest to a pair's selection, once. */
 static void select_subtest(struct pair *p, const char *name)
 {

@@ -22,6 +22,13 @@ int plan_check_selection(struct case_set *set, const struct selection *sel, int 
  * Every selected case's reproducer is built under root; -1 with *why
  * naming the first that is not.
  */
+/*
+ * Every host tool a selected case declares (tools:) is installed: a VM
+ * run copies them into the guest and a host run calls them.  -1 with a
+ * one-line reason naming the case and the tool.
+ */
+int plan_check_tools(struct case_set *set, const struct selection *sel, int nsel,
+		     char **why);
 int plan_check_built(const char *root, struct case_set *set, const struct selection *sel,
 		     int nsel, char **why);
 /*

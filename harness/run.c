@@ -28,6 +28,7 @@
 #include "run.h"
 #include "cli.h"
 #include "evidence.h"
+#include "preflight.h"
 #include "wire.h"
 
 static volatile sig_atomic_t interrupted;
@@ -102,6 +103,9 @@ static int pair_image(struct run_opts *o, struct pair *p)
 	if (!p->initrd) {
 		p->initrd = initramfs_get(&spec, o->cache, &built, &err);
 		p->image_built = built;
+		if (built == 2)
+			warnx_("cached guest image %s was damaged (cut short); built anew",
+			       p->initrd);
 		if (!p->initrd) {
 			p->outcome = OUT_INFRA;
 			set_detail(p, err);
@@ -121,6 +125,7 @@ static void pair_vm_opts(struct run_opts *o, struct pair *p, struct vm_opts *vo)
 		.qemu = o->qemu, .image = p->kernel->image, .initrd = p->initrd,
 		.marker = p->marker, .console = p->console, .channel = p->channel,
 		.memory_mb = p->kase->memory_mb, .kvm = p->kvm, .params = run_params(o, p),
+		.log_cap = o->console_cap,
 	};
 }
 
@@ -212,21 +217,46 @@ static bool kvm_failed(struct run_opts *o, struct pair *p, const struct guest_re
 	return true;
 }
 
+/* A VM's serial log that reached the cap lost what came after it. */
+static bool log_capped(const struct run_opts *o, const char *path)
+{
+	struct stat st;
+
+	return o->console_cap > 0 && path && !stat(path, &st) && st.st_size >= o->console_cap;
+}
+
 /* Classify a reaped attempt; false when it does not count (KVM failed). */
 static bool finish_target(struct run_opts *o, struct pair *p, int status)
 {
 	struct guest_report g = { 0 };
 	char *why = NULL;
 	bool counts = true;
+	/* Asked first: finishing renames the KTAP, which may free space. */
+	bool full = results_full(o->outdir);
 
 	if (target_finish(&p->target, status, p->timed_out, &g, &why)) {
 		p->outcome = OUT_INFRA;
 		set_detail(p, why);
+	} else if (full) {
+		/* Its KTAP or serial logs may end early: no result from them, and
+		 * no second attempt, which would meet the same full disk. */
+		p->outcome = OUT_INFRA;
+		p->attempt = 2;
+		set_detail(p, xasprintf("no space left in %s: this attempt's logs may be "
+					"cut short", o->outdir));
 	} else if (p->kernel->kind != KERNEL_HOST && kvm_failed(o, p, &g)) {
 		counts = false;
+	} else if (p->kernel->kind != KERNEL_HOST && log_capped(o, p->channel)) {
+		/* The results past the cap were dropped: none of them count. */
+		p->outcome = OUT_ERROR;
+		set_detail(p, xasprintf("the result channel reached its cap of %lld bytes: "
+					"the case printed too much", o->console_cap));
+		fold_all(p, OUT_ERROR, p->detail);
 	} else {
 		classify_run(p, &g, p->timed_out);
 	}
+	if (p->kernel->kind != KERNEL_HOST)
+		p->console_capped |= log_capped(o, p->console);
 	guest_report_free(&g);
 	target_free(&p->target);
 	return counts;

@@ -53,6 +53,7 @@ struct pair {
 	char *initrd;
 	bool image_built;	/* the guest image was built, not reused */
 	bool kvm;		/* this pair's VMs run under KVM */
+	bool console_capped;	/* a run's console log reached the cap */
 	char *accel_reason;	/* why this accelerator, for run.json */
 	char *console, *channel, *ktap;	/* paths for this attempt */
 
@@ -88,6 +89,7 @@ struct run_opts {
 	const char *cache;
 	const char *qemu;
 	const char *busybox;
+	long long console_cap;	/* bytes a VM's console or channel log may reach */
 	bool kvm;		/* the accelerator chosen for the run */
 	char *accel_reason;	/* why, one line */
 	char **argv;		/* for run.json */

@@ -89,6 +89,7 @@ static json_t *header_json(const struct run_opts *o, time_t started, time_t fini
 	json_object_set_new(doc, "runs", json_integer(o->runs));
 	json_object_set_new(doc, "repeat", json_integer(o->repeat));
 	json_object_set_new(doc, "negative", json_boolean(o->negative));
+	json_object_set_new(doc, "console_cap_bytes", json_integer(o->console_cap));
 	if (o->shard_n)
 		json_object_set_new(doc, "shard", json_pack("{s:i, s:i}", "index", o->shard_i,
 							     "count", o->shard_n));
@@ -192,6 +193,7 @@ static void result_run_json(json_t *r, const struct run_opts *o, const struct pa
 	json_object_set_new(r, "taint_after", json_integer(p->taint_after));
 	json_object_set_new(r, "ktap", rel_json(o, p->ktap));
 	json_object_set_new(r, "console", rel_json(o, p->console));
+	json_object_set_new(r, "console_capped", json_boolean(p->console_capped));
 	json_object_set_new(r, "excerpt", jstr(p->excerpt));
 	json_object_set_new(r, "image", jstr(p->initrd));
 	json_object_set_new(r, "image_built", json_boolean(p->image_built));
@@ -273,13 +275,28 @@ static char *need_string(const json_t *obj, const char *what, const char *key)
 	return xasprintf("%s has no string \"%s\"", what, key);
 }
 
-/* A count readers keep in an int: absent, or a number from 0 to INT_MAX. */
+/*
+ * A count readers keep in an int: absent, or a whole number from 0 to
+ * INT_MAX (1.5 runs would be read as 1).
+ */
 static bool bad_count(const json_t *obj, const char *key)
 {
 	const json_t *v = json_object_get(obj, key);
 
 	return v && !(json_is_number(v) && json_number_value(v) >= 0 &&
-		      json_number_value(v) <= INT_MAX);
+		      json_number_value(v) <= INT_MAX &&
+		      json_number_value(v) == (double)(long)json_number_value(v));
+}
+
+/* A log a result names stays inside its run directory. */
+static bool inside_run(const char *rel)
+{
+	if (rel[0] == '/')
+		return false;
+	for (const char *p = rel; (p = strstr(p, "..")); p += 2)
+		if ((p == rel || p[-1] == '/') && (p[2] == '/' || !p[2]))
+			return false;
+	return true;
 }
 
 /* A subtest: named, of a known kind and outcome, with k hits of n. */
@@ -335,6 +352,10 @@ static char *result_problem(const json_t *jr, const json_t *kernels)
 		return xasprintf("result for kernel %s, which is not in kernels", spec);
 	if (!json_is_array(subs))
 		return xasprintf("result %s on %s has no subtests array", kase, spec);
+	/* compare quotes the subtest's lines from it */
+	if (!inside_run(jget_str(jr, "ktap", "")))
+		return xasprintf("result %s on %s names a KTAP file outside the run directory",
+				 kase, spec);
 	json_array_foreach(subs, i, js)
 		if ((why = subtest_problem(js)))
 			return why;

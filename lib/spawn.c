@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,15 @@ child_exec(const char *path, char *const argv[], const struct spawn_opts *o, int
 	if (null < 0 || child_stdio(0, o->in, null) || child_stdio(1, o->out, null) ||
 	    child_stdio(2, o->err, null))
 		goto fail;
+	if (o->fsize_limit > 0) {
+		struct rlimit rl = { o->fsize_limit, o->fsize_limit };
+
+		/* Past the limit a write fails (EFBIG), and the child goes on:
+		 * an ignored signal stays ignored across exec. */
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl))
+			goto fail;
+	}
 	/* Only the child moves: the caller's directory never changes. */
 	if (o->cwd && chdir(o->cwd))
 		goto fail;

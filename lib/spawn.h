@@ -21,6 +21,7 @@ struct spawn_opts {
 	bool new_group;		/* its own process group, to kill it whole */
 	int pdeathsig;		/* signal when we die (PR_SET_PDEATHSIG); 0: none */
 	int in, out, err;	/* stdio: fds, SPAWN_INHERIT or SPAWN_NULL */
+	long long fsize_limit;	/* no file the child writes grows past this; 0: none */
 };
 
 /* The usual options: inherit stdio, stay in our directory and group. */

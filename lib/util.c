@@ -138,6 +138,18 @@ char *read_file(const char *path, size_t *len)
 	return b.data;
 }
 
+char *read_text(const char *path)
+{
+	size_t len;
+	char *text = read_file(path, &len);
+
+	/* A NUL would end the string there and hide everything after it. */
+	for (size_t i = 0; text && i < len; i++)
+		if (!text[i])
+			text[i] = '?';
+	return text;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char *tmp = xasprintf("%s.tmp.%d", path, getpid());

@@ -32,6 +32,11 @@ void buf_free(struct buf *b);
 
 /* Whole-file helpers.  read_file returns NULL and sets errno on failure. */
 char *read_file(const char *path, size_t *len);
+/*
+ * A log another program wrote (a serial port, a reproducer's output), as
+ * one string: NUL bytes, which garbling can put there, become '?'.
+ */
+char *read_text(const char *path);
 /* Write via a temp file in the same directory and rename: all or nothing. */
 int write_file_atomic(const char *path, const void *data, size_t len);
 int mkdir_p(const char *path, mode_t mode);

@@ -28,22 +28,68 @@ static char *field_str(const char *s, const char *key)
 	return strndup(p, strcspn(p, " "));
 }
 
+/*
+ * Why frame f (after the marker) cannot come now, or NULL.  Init sends
+ * BOOT, VERSION, MODULE..., BEGIN, TAINT..., END, each once where once
+ * is meant: anything else was forged or garbled on the way.
+ */
+static const char *out_of_order(const struct guest_report *r, const char *f, bool version)
+{
+	if (r->ended)
+		return "a frame after END";
+	if (str_starts(f, "BOOT "))
+		return r->booted ? "a second BOOT" : NULL;
+	if (!r->booted)
+		return "a frame before BOOT";
+	if (str_starts(f, "VERSION "))
+		return version ? "a second VERSION" : NULL;
+	if (str_starts(f, "MODULE ") || str_starts(f, "BEGIN "))
+		return r->begun ? "MODULE or BEGIN after BEGIN" : NULL;
+	if (str_starts(f, "TAINT ") || str_starts(f, "END "))
+		return r->begun ? NULL : "TAINT or END before BEGIN";
+	return "an unknown frame word";
+}
+
+/* One frame (the text after the marker) into r and the KTAP so far. */
+static void take_frame(struct guest_report *r, const char *f, const struct buf *ktap,
+		       struct buf *mods)
+{
+	if (str_starts(f, "BOOT ")) {
+		r->booted = true;
+		r->uname = field_str(f, "uname=");
+	} else if (str_starts(f, "VERSION ")) {
+		r->version = xstrdup(f + 8);
+	} else if (str_starts(f, "MODULE ")) {
+		buf_puts(mods, f + 7);
+		buf_puts(mods, "\n");
+	} else if (str_starts(f, "BEGIN ")) {
+		r->begun = true;
+		r->taint_begin = field_long(f, "taint=", -1);
+	} else if (str_starts(f, "TAINT ")) {
+		r->taints = xrealloc(r->taints, sizeof(*r->taints) * (r->ntaints + 1));
+		r->taints[r->ntaints].ktap_offset = ktap->len;
+		r->taints[r->ntaints++].taint = strtol(f + 6, NULL, 10);
+	} else if (str_starts(f, "END ")) {
+		r->ended = true;
+		r->rc = field_long(f, "rc=", -1);
+		r->taint_end = field_long(f, "taint=", -1);
+	}
+}
+
 void channel_parse(const char *text, const char *marker, struct guest_report *r)
 {
 	char *prefix = xasprintf("KREPRO-%s ", marker);
-	size_t plen = strlen(prefix);
 	char *copy = xstrdup(text), *line, *next;
 	struct buf ktap = { 0 }, mods = { 0 };
 
 	memset(r, 0, sizeof(*r));
 	r->rc = -1;
 	r->taint_begin = r->taint_end = -1;
-	for (line = copy; line; line = next) {
-		char *f;
+	/* A last line without its newline was cut off (QEMU killed): dropped. */
+	for (line = copy; (next = strchr(line, '\n')) && !r->garbled; line = next) {
+		const char *f, *why;
 
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
+		*next++ = '\0';
 		rtrim(line);
 		f = strstr(line, prefix);
 		if (!f) {
@@ -53,29 +99,12 @@ void channel_parse(const char *text, const char *marker, struct guest_report *r)
 			}
 			continue;
 		}
-		f += plen;
-		if (str_starts(f, "BOOT ")) {
-			r->booted = true;
-			free(r->uname);
-			r->uname = field_str(f, "uname=");
-		} else if (str_starts(f, "VERSION ")) {
-			free(r->version);
-			r->version = xstrdup(f + 8);
-		} else if (str_starts(f, "MODULE ")) {
-			buf_puts(&mods, f + 7);
-			buf_puts(&mods, "\n");
-		} else if (str_starts(f, "BEGIN ")) {
-			r->begun = true;
-			r->taint_begin = field_long(f, "taint=", -1);
-		} else if (str_starts(f, "TAINT ")) {
-			r->taints = xrealloc(r->taints, sizeof(*r->taints) * (r->ntaints + 1));
-			r->taints[r->ntaints].ktap_offset = ktap.len;
-			r->taints[r->ntaints++].taint = strtol(f + 6, NULL, 10);
-		} else if (str_starts(f, "END ")) {
-			r->ended = true;
-			r->rc = field_long(f, "rc=", -1);
-			r->taint_end = field_long(f, "taint=", -1);
-		}
+		f += strlen(prefix);
+		why = out_of_order(r, f, r->version != NULL);
+		if (why)
+			r->garbled = xasprintf("%s: '%.60s'", why, f);
+		else
+			take_frame(r, f, &ktap, &mods);
 	}
 	r->ktap = ktap.data ? ktap.data : xstrdup("");
 	r->module_errors = mods.data ? mods.data : xstrdup("");
@@ -95,5 +124,6 @@ void guest_report_free(struct guest_report *r)
 	free(r->module_errors);
 	free(r->taints);
 	free(r->console);
+	free(r->garbled);
 	memset(r, 0, sizeof(*r));
 }

@@ -24,6 +24,7 @@ struct guest_report {
 	char *module_errors;	/* MODULE frames, one per line */
 	struct taint_mark *taints;	/* TAINT frames, in order */
 	int ntaints;
+	char *garbled;		/* frames out of order (forged?): why; else NULL */
 	/*
 	 * Set by the target, not the channel: whether the taint was read
 	 * after every result line (a VM) so that a crash can be placed on
@@ -33,7 +34,11 @@ struct guest_report {
 	char *console;
 };
 
-/* Parse the channel text; lines without the marker are case output. */
+/*
+ * Parse the channel text; lines without the marker are case output.  A
+ * frame out of init's order stops the parse and sets garbled; a last
+ * line without its newline is dropped.
+ */
 void channel_parse(const char *text, const char *marker, struct guest_report *r);
 void guest_report_free(struct guest_report *r);
 

@@ -399,6 +399,28 @@ static void free_inputs(struct inputs *in)
 	buf_free(&in->modlist);
 }
 
+/*
+ * A cached image ends as cpio_finish ends it: the trailer's name within
+ * the last 512 + 14 bytes (its header may straddle the last block), then
+ * zeros up to a multiple of 512.
+ */
+static bool image_whole(const char *path)
+{
+	char tail[1024];
+	struct stat st;
+	bool whole = false;
+	FILE *f;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size < 1024 || st.st_size % 512)
+		return false;
+	f = fopen(path, "re");
+	if (f && !fseeko(f, st.st_size - 1024, SEEK_SET) && fread(tail, 1, 1024, f) == 1024)
+		whole = memmem(tail, 1024, "TRAILER!!!", 10) != NULL;
+	if (f)
+		fclose(f);
+	return whole;
+}
+
 char *initramfs_get(const struct image_spec *s, const char *cache,
 		    int *built, char **err)
 {
@@ -417,8 +439,10 @@ char *initramfs_get(const struct image_spec *s, const char *cache,
 		goto out;
 	dir = xasprintf("%s/initrd", cache);
 	path = xasprintf("%s/%016llx.cpio", dir, (unsigned long long)h);
-	if (is_file(path))
+	if (image_whole(path))
 		goto out;
+	/* Missing, or damaged (cut short by a full disk, or by hand): built anew. */
+	*built = is_file(path) ? 2 : 1;
 	ret = mkdir_p(dir, 0755);
 	if (ret)
 		*err = xasprintf("cannot create %s: %s", dir, strerror(-ret));
@@ -427,8 +451,9 @@ char *initramfs_get(const struct image_spec *s, const char *cache,
 		path = NULL;
 		goto out;
 	}
-	*built = 1;
 out:
+	if (!path)
+		*built = 0;
 	free(conf);
 	free(dir);
 	free_inputs(&in);

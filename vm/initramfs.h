@@ -39,7 +39,9 @@ struct image_spec {
 /*
  * Build (or reuse from CACHE/initrd) the image for spec; returns the path.
  * A second call with the same inputs returns the cached file without
- * rebuilding (*built = 0).  On failure returns NULL with a reason in *err.
+ * rebuilding (*built = 0); *built is 1 when it was built, 2 when a cached
+ * file was there but damaged (cut short) and was built anew.  On failure
+ * returns NULL with a reason in *err.
  */
 char *initramfs_get(const struct image_spec *spec, const char *cache,
 		    int *built, char **err);

@@ -241,7 +241,15 @@ static int publish(const char *unpack, const char *tree, const char *stamp,
 	if (rename(unpack, tree))
 		return kernel_why(why, KERNEL_UNAVAILABLE, "cannot move %s into the cache: %s", pkg,
 			    strerror(errno));
-	text = xasprintf("package=%s\nversion=%s\nrelease=%s\n", pkg, version, release);
+	{
+		/* The image's hash, so that a damaged copy is known later. */
+		char *image = xasprintf("%s/boot/vmlinuz-%s", tree, release), sha[65] = "";
+
+		sha256_file(image, sha);
+		free(image);
+		text = xasprintf("package=%s\nversion=%s\nrelease=%s\nimage_sha256=%s\n", pkg,
+				 version, release, sha);
+	}
 	ret = write_file_atomic(stamp, text, strlen(text));
 	free(text);
 	if (ret)
@@ -292,31 +300,58 @@ static void read_stamp(struct kernel *k, const char *stamp)
 		return;
 	v = strstr(text, "version=");
 	r = strstr(text, "release=");
-	if (v)
+	if (v) {
+		free(k->pkg_version);
 		k->pkg_version = strndup(v + 8, strcspn(v + 8, "\n"));
-	if (r)
+	}
+	if (r) {
+		free(k->release);
 		k->release = strndup(r + 8, strcspn(r + 8, "\n"));
+	}
 	free(text);
 }
 
-/* The cached tree has what a boot needs; a damaged entry is dropped. */
+/*
+ * The cached tree has what a boot needs, and the image is the one the
+ * stamp recorded; a stamp from before image_sha256 gets the hash of the
+ * image as it is now.  A damaged entry loses its stamp, so that it is
+ * fetched again.
+ */
 static int check_cached(struct kernel *k, const char *dir, const char *tree,
 			const char *stamp, char **why)
 {
-	char *dep;
+	char *dep, *text = read_file(stamp, NULL), *want, sha[65] = "";
 	bool whole;
 
+	free(k->moddir);
+	free(k->image);
 	k->moddir = xasprintf("%s/lib/modules/%s", tree, k->release ? k->release : "");
 	k->image = xasprintf("%s/boot/vmlinuz-%s", tree, k->release ? k->release : "");
 	dep = xasprintf("%s/modules.dep", k->moddir);
 	whole = is_file(k->image) && is_file(dep);
+	want = text ? strstr(text, "image_sha256=") : NULL;
+	if (whole && want && want[13] != '\n') {
+		whole = !sha256_file(k->image, sha) && !strncmp(want + 13, sha, 64);
+	} else if (whole && !want && !sha256_file(k->image, sha)) {
+		char *more = xasprintf("%simage_sha256=%s\n", text ? text : "", sha);
+
+		write_file_atomic(stamp, more, strlen(more));
+		free(more);
+	}
 	free(dep);
+	free(text);
 	if (whole)
 		return KERNEL_OK;
-	/* So that the next run fetches it again. */
 	unlink(stamp);
-	return kernel_why(why, KERNEL_UNAVAILABLE, "cannot use cached kernel %s: %s is incomplete "
-		    "(removed; run again to refetch)", k->spec, dir);
+	return kernel_why(why, KERNEL_UNAVAILABLE, "cached kernel %s was damaged (%s: image or "
+			  "modules.dep missing, or the image changed)", k->spec, dir);
+}
+
+static int use_cached(struct kernel *k, const char *dir, const char *tree,
+		      const char *stamp, char **why)
+{
+	read_stamp(k, stamp);
+	return check_cached(k, dir, tree, stamp, why);
 }
 
 static int prepare_debian(struct kernel *k, const char *cache, char **why)
@@ -341,9 +376,13 @@ static int prepare_debian(struct kernel *k, const char *cache, char **why)
 	}
 	if (!is_file(stamp))
 		rc = fetch_debian(k, cache, pkg, tree, stamp, why);
-	if (!rc) {
-		read_stamp(k, stamp);
-		rc = check_cached(k, dir, tree, stamp, why);
+	if (!rc && (rc = use_cached(k, dir, tree, stamp, why)) && !is_file(stamp)) {
+		/* Dropped as damaged: fetched again, once, and k->note says so. */
+		k->note = *why;
+		*why = NULL;
+		rc = fetch_debian(k, cache, pkg, tree, stamp, why);
+		if (!rc)
+			rc = use_cached(k, dir, tree, stamp, why);
 	}
 out:
 	if (lock >= 0)

@@ -18,6 +18,7 @@ struct kernel {
 	char *release;		/* from the package or modules dir; "" if unknown */
 	char *pkg_version;	/* Debian version of the package, or "" */
 	char sha256[65];	/* of the image */
+	char *note;		/* a damaged cache entry that was repaired, or NULL */
 	struct kbuild_spec *build;	/* build: what to build */
 };
 

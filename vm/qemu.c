@@ -70,6 +70,7 @@ pid_t vm_start(const struct vm_opts *o)
 	struct spawn_opts so = {
 		.new_group = true, .pdeathsig = SIGKILL,
 		.in = SPAWN_NULL, .out = SPAWN_NULL, .err = log >= 0 ? log : SPAWN_NULL,
+		.fsize_limit = o->log_cap,
 	};
 	pid_t pid = spawn(o->qemu, argv, &so);
 

@@ -15,6 +15,7 @@ struct vm_opts {
 	int memory_mb;
 	bool kvm;		/* -accel kvm -cpu host, else TCG */
 	const char *params;	/* more words for the kernel command line, or NULL */
+	long long log_cap;	/* bytes the console and channel files may reach; 0: no cap */
 };
 
 /*
@@ -27,8 +28,10 @@ void qemu_argv_free(char **argv);
 
 /*
  * Start QEMU in its own process group; it dies with krepro (parent-death
- * signal).  QEMU's own messages go to the console file.  Returns the pid
- * or -errno.
+ * signal).  QEMU's own messages go to the console file.  With log_cap,
+ * QEMU cannot make a file longer than that (RLIMIT_FSIZE): a guest that
+ * floods a serial port loses what is past the cap, and goes on.  Returns
+ * the pid or -errno.
  */
 pid_t vm_start(const struct vm_opts *o);
 

@@ -58,6 +58,14 @@ int target_start(struct target *t, const struct target_job *j, char **why);
 int target_finish(struct target *t, int status, bool timed_out, struct guest_report *g,
 		  char **why);
 
+/*
+ * Can cases run on the live host here?  Checks, in this order, what a
+ * host run needs - root, a mounted /proc, CAP_SYS_ADMIN, a writable
+ * /proc/sys - then sets up the sandbox once with nothing in it (a
+ * chroot fails there).  0, or -1 with one line naming what is missing.
+ */
+int target_host_check(char **why);
+
 /* SIGKILL the target's whole process group. */
 void target_kill(struct target *t);
 

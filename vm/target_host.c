@@ -22,6 +22,9 @@
 #include "target_impl.h"
 #include "wire.h"
 
+/* linux/capability.h's number; the harness does not link libcap. */
+#define CAP_SYS_ADMIN_BIT 21
+
 /* The line the sandbox prints when it cannot isolate the case. */
 #define ISOLATION_LINE "# krepro: cannot isolate: "
 
@@ -64,6 +67,9 @@ static void __attribute__((noreturn)) sandbox_exec(const struct target_job *j, i
 		isolation_failed("mount /proc for the new PID namespace", errno, NULL);
 	if (chdir("/tmp"))
 		isolation_failed("enter the private /tmp", errno, NULL);
+	/* The preflight's probe: every step above worked. */
+	if (!j->binary)
+		_exit(0);
 	setenv("TMPDIR", "/tmp", 1);
 	if (j->rounds) {
 		char v[32];
@@ -93,7 +99,7 @@ static void __attribute__((noreturn)) sandbox_exec(const struct target_job *j, i
 static void __attribute__((noreturn)) sandbox(const struct target_job *j, int out)
 {
 	/* Opened before /tmp is covered: the project may live there. */
-	int exe = open(j->binary, O_PATH | O_CLOEXEC), status;
+	int exe = j->binary ? open(j->binary, O_PATH | O_CLOEXEC) : -1, status;
 	pid_t init;
 
 	setpgid(0, 0);
@@ -165,7 +171,7 @@ int host_finish(struct target *t, int status, bool timed_out, struct guest_repor
 	if (rename(t->ktap_tmp, t->ktap))
 		unlink(t->ktap_tmp);
 	memset(g, 0, sizeof(*g));
-	g->ktap = read_file(t->ktap, NULL);
+	g->ktap = read_text(t->ktap);
 	if (rc == WIRE_ISOLATION_FAILED && !timed_out) {
 		*why = isolation_failure(t, g->ktap);
 		guest_report_free(g);
@@ -186,4 +192,70 @@ int host_finish(struct target *t, int status, bool timed_out, struct guest_repor
 		g->version = xasprintf("%s %s %s", u.sysname, u.release, u.version);
 	}
 	return 0;
+}
+
+/* CAP_SYS_ADMIN in our effective set, from /proc/self/status. */
+static bool has_sys_admin(void)
+{
+	char *status = read_file("/proc/self/status", NULL), *line;
+	unsigned long long eff = 0;
+
+	line = status ? strstr(status, "\nCapEff:") : NULL;
+	if (line)
+		eff = strtoull(line + 8, NULL, 16);
+	free(status);
+	return eff & (1ULL << CAP_SYS_ADMIN_BIT);
+}
+
+/*
+ * Run the sandbox's own set-up once with nothing to execute: the first
+ * step that fails, in the sandbox's words, or 0.
+ */
+static int probe_sandbox(char **why)
+{
+	struct target_job probe = { .kind = TARGET_HOST, .name = "the probe" };
+	struct target t = { .name = "a case" };
+	struct buf out = { 0 };
+	char chunk[512];
+	int pipefd[2], status = 0;
+	ssize_t n;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -1;
+	t.pid = fork();
+	if (t.pid == 0)
+		sandbox(&probe, pipefd[1]);
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], chunk, sizeof(chunk))) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0)
+			buf_add(&out, chunk, n);
+	close(pipefd[0]);
+	while (t.pid > 0 && waitpid(t.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (t.pid < 0)
+		*why = xasprintf("cannot fork: %s", strerror(errno));
+	else if (!WIFEXITED(status) || WEXITSTATUS(status))
+		*why = isolation_failure(&t, out.data);
+	buf_free(&out);
+	return *why ? -1 : 0;
+}
+
+int target_host_check(char **why)
+{
+	*why = NULL;
+	if (geteuid() != 0)
+		*why = xasprintf("not root (host mode needs mount namespaces and loop devices)");
+	else if (access("/proc/sys/kernel/tainted", R_OK))
+		*why = xasprintf("cannot read /proc/sys/kernel/tainted: %s (is /proc mounted?)",
+				 strerror(errno));
+	else if (!has_sys_admin())
+		*why = xasprintf("CAP_SYS_ADMIN is not in the effective capability set (a "
+				 "container?); mount namespaces need it");
+	else if (faccessat(AT_FDCWD, "/proc/sys/vm/drop_caches", W_OK, AT_EACCESS))
+		*why = xasprintf("/proc/sys is not writable (%s; a container?); the cases "
+				 "set sysctls such as vm.drop_caches", strerror(errno));
+	else
+		probe_sandbox(why);
+	return *why ? -1 : 0;
 }

@@ -25,11 +25,11 @@ int vm_target_start(struct target *t, const struct target_job *j, char **why)
 
 int vm_target_finish(struct target *t, struct guest_report *g, char **why)
 {
-	char *chan = read_file(t->channel, NULL);
+	char *chan = read_text(t->channel);
 
 	channel_parse(chan ? chan : "", t->marker, g);
 	free(chan);
-	g->console = read_file(t->console, NULL);
+	g->console = read_text(t->console);
 	if (!g->console)
 		g->console = xstrdup("");
 	g->taint_frames = true;

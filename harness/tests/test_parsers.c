@@ -125,6 +125,49 @@ TEST(channel_frames_need_the_boot_marker)
 	CHECK(console_crash_excerpt("boot ok\n", 5) == NULL);
 }
 
+TEST(frames_out_of_init_order_garble_the_channel)
+{
+	static const char *const forged[] = {
+		/* a test that learnt the marker and says END early */
+		"KREPRO-m BOOT uname=6.1 taint=0\nKREPRO-m BEGIN c taint=0\n"
+		"KREPRO-m END rc=0 taint=0\nok 1 f.a\nKREPRO-m TAINT 0\n"
+		"KREPRO-m END rc=0 taint=0\n",
+		"KREPRO-m BEGIN c taint=0\n",			/* before BOOT */
+		"KREPRO-m BOOT uname=6.1 taint=0\nKREPRO-m BOOT uname=6.1 taint=0\n",
+		"KREPRO-m BOOT uname=6.1 taint=0\nKREPRO-m BEGIN c taint=0\n"
+		"KREPRO-m BEGIN c taint=0\n",
+		"KREPRO-m BOOT uname=6.1 taint=0\nKREPRO-m PASS all\n",	/* unknown */
+	};
+	struct guest_report g;
+
+	for (unsigned i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		channel_parse(forged[i], "m", &g);
+		EXPECT_TRUE(g.garbled != NULL) TH_LOG("not garbled: %s", forged[i]);
+		guest_report_free(&g);
+	}
+	channel_parse("KREPRO-m BOOT uname=6.1 taint=0\nKREPRO-m VERSION Linux\n"
+		      "KREPRO-m MODULE loop failed\nKREPRO-m BEGIN c taint=0\n"
+		      "ok 1 f.a\nKREPRO-m TAINT 0\nKREPRO-m END rc=0 taint=0\n", "m", &g);
+	CHECK(!g.garbled && g.ended && g.ntaints == 1);
+	guest_report_free(&g);
+}
+
+TEST(a_line_cut_off_mid_way_is_no_result)
+{
+	struct guest_report g;
+	struct ktap k;
+
+	/* QEMU killed in the middle of the END frame: the case did not end. */
+	channel_parse("KREPRO-m BOOT uname=6.1 taint=0\nKREPRO-m BEGIN c taint=0\n"
+		      "ok 1 f.a\nKREPRO-m END rc=0 ta", "m", &g);
+	CHECK(g.begun && !g.ended && !g.garbled);
+	guest_report_free(&g);
+	/* "ok 2 f.a_long" cut to "ok 2 f.a" would be another subtest's pass. */
+	ktap_parse("not ok 1 f.a\nok 2 f.a", &k);
+	CHECK(k.n == 1 && ktap_count(&k, "a") == 1 && k.tests[0].result == KTAP_NOT_OK);
+	ktap_free(&k);
+}
+
 static struct pair make_pair(struct case_decl *c, struct kernel *k)
 {
 	struct pair p = { .kernel = k, .kase = c };
