@@ -11,7 +11,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 krepro=$top/build/krepro
-out=${1:-$(mktemp -d /tmp/krepro-bad-kernels.XXXXXX)}
+out=${1:-$(mktemp -d /var/tmp/krepro-bad-kernels.XXXXXX)}
+mkdir -p "$out"
 say() { echo "bad-kernels: $*"; }
 fail() { say "$*"; exit 1; }
 
