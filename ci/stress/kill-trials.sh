@@ -10,7 +10,9 @@
 # trees, processes (qemu, reproducers, sandbox holders) and kernel taint
 # are compared with a snapshot taken before; then a krepro start on the
 # same cache must leave nothing half-made behind.  Leftovers are counted
-# (goal 0) and cleaned, so each trial starts as clean as the first.
+# (goal 0) and cleaned, so each trial starts as clean as the first.  Run
+# it alone: other krepro runs on the machine look like leftovers, and the
+# clean-up after a dirty trial kills krepro's VMs.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -18,6 +20,7 @@ krepro=$top/build/krepro
 trials=${1:-20}
 work=$(mktemp -d /var/tmp/krepro-kill-trials.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM	# so that the EXIT trap runs
 kernel=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' |
 	cut -d' ' -f1 | sed 's/^linux-image-/debian:/' | sort -V | tail -n 1)
 cases="chroot_propagation ovl_whiteout tar_protocol loop_image tar_race tmpfiles_age"
@@ -54,7 +57,8 @@ trial() { # N MODE KERNEL CASE CACHE MAXDELAY
 		> "$work/log-$mode-$n" 2>&1 &
 	pid=$!
 	sleep "$delay"
-	kill -9 "$pid" 2>/dev/null || true
+	# A run that ended before its kill proves less: say which it was.
+	if kill -9 "$pid" 2>/dev/null; then when="killed at ${delay} s"; else when="ended before ${delay} s"; fi
 	wait "$pid" 2>/dev/null || true
 	sleep 3		# PDEATHSIG and the kernel's own teardown
 	snapshot "$work/after"
@@ -65,12 +69,12 @@ trial() { # N MODE KERNEL CASE CACHE MAXDELAY
 > next start failed: $(tail -n 1 "$work/next-$mode-$n")"
 	if [ -n "$left" ]; then
 		echo "$left" > "$work/left-$mode-$n"
-		say "$mode trial $n ($c, killed at ${delay} s): LEFT $(echo "$left" | wc -l) item(s):"
+		say "$mode trial $n ($c, $when): LEFT $(echo "$left" | wc -l) item(s):"
 		echo "$left" | sed 's/^/    /'
 		clean_up
 		return 1
 	fi
-	say "$mode trial $n ($c, killed at ${delay} s): clean"
+	say "$mode trial $n ($c, $when): clean"
 }
 
 host_left=0 vm_left=0 i=0
