@@ -191,3 +191,14 @@ int run_cmd(char *const argv[], struct buf *out, struct buf *err, bool quiet)
 {
 	return run_cmd_in(NULL, argv, out, err, quiet);
 }
+
+char *run_first_line(char *const argv[])
+{
+	struct buf out = { 0 };
+	char *line = NULL;
+
+	if (run_cmd(argv, &out, NULL, true) == 0 && out.data)
+		line = strndup(out.data, strcspn(out.data, "\n"));
+	buf_free(&out);
+	return line;
+}

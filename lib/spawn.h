@@ -47,4 +47,7 @@ int run_cmd(char *const argv[], struct buf *out, struct buf *err, bool quiet);
 int run_cmd_in(const char *cwd, char *const argv[], struct buf *out, struct buf *err,
 	       bool quiet);
 
+/* The first line of argv's stdout (malloc'd), or NULL when it fails. */
+char *run_first_line(char *const argv[]);
+
 #endif

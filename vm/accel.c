@@ -45,16 +45,9 @@ const char *kvm_device(void)
 static char *qemu_version(const char *qemu)
 {
 	char *argv[] = { (char *)qemu, "-version", NULL };
-	struct buf out = { 0 };
-	char *v;
+	char *v = run_first_line(argv);
 
-	if (run_cmd(argv, &out, NULL, true) != 0) {
-		buf_free(&out);
-		return xstrdup("unknown");
-	}
-	v = strndup(out.data, strcspn(out.data, "\n"));
-	buf_free(&out);
-	return v;
+	return v ? v : xstrdup("unknown");
 }
 
 /* CACHE/accel/<hash of host kernel, QEMU path and version, device>. */

@@ -153,18 +153,6 @@ char *kbuild_label(const struct kbuild_spec *s)
 
 /* ---- identity: what went into an image ---- */
 
-/* One line of a command's stdout, or NULL when it fails. */
-static char *command_line(char *const argv[])
-{
-	struct buf out = { 0 };
-	char *line = NULL;
-
-	if (run_cmd(argv, &out, NULL, true) == 0 && out.data)
-		line = strndup(out.data, strcspn(out.data, "\n"));
-	buf_free(&out);
-	return line;
-}
-
 /* A clean git checkout is named by its tree object; NULL otherwise. */
 static char *git_tree_id(const char *dir)
 {
@@ -172,12 +160,12 @@ static char *git_tree_id(const char *dir)
 	char *tree_argv[] = { "git", "-C", (char *)dir, "rev-parse", "HEAD^{tree}", NULL };
 	char *dirty_argv[] = { "git", "-C", (char *)dir, "status", "--porcelain",
 			       "--untracked-files=no", NULL };
-	char *top = command_line(top_argv), *tree = NULL;
+	char *top = run_first_line(top_argv), *tree = NULL;
 	struct buf dirty = { 0 };
 
 	if (top && !strcmp(top, dir) && run_cmd(dirty_argv, &dirty, NULL, true) == 0 &&
 	    dirty.len == 0)
-		tree = command_line(tree_argv);
+		tree = run_first_line(tree_argv);
 	free(top);
 	buf_free(&dirty);
 	return tree;
@@ -258,7 +246,7 @@ static int source_id(const struct kbuild_spec *s, char **line, char **why)
 
 	if (s->package) {
 		char *argv[] = { "dpkg-query", "-W", "-f", "${Version}", s->package, NULL };
-		char *version = command_line(argv);
+		char *version = run_first_line(argv);
 
 		*line = xasprintf("source debian %s %s", s->package, version ? version : "?");
 		free(version);
@@ -319,7 +307,7 @@ static int make_identity(struct kb *b, char **why)
 	if (!rc)
 		rc = file_sha("fragment", frag, &id, why);
 	free(frag);
-	cc = command_line(cc_argv);
+	cc = run_first_line(cc_argv);
 	buf_printf(&id, "compiler %s\n", cc ? cc : "?");
 	free(cc);
 	if (rc) {
