@@ -511,6 +511,21 @@ int apt_kernel_cmp(const void *a, const void *b)
 	return rc ? rc : by_version(a, b);
 }
 
+/*
+ * An image, not a meta-package: 6.1.0-47-cloud-amd64 or
+ * 6.12.100+deb12-cloud-amd64 name a release (two dots before the first
+ * dash); 6.12-cloud-amd64 only depends on the newest one.
+ */
+static bool is_image_name(const char *name)
+{
+	size_t n = strcspn(name, "-");
+	int dots = 0;
+
+	for (size_t i = 0; i < n; i++)
+		dots += name[i] == '.';
+	return dots >= 2;
+}
+
 int apt_kernels(struct apt_kernel **out)
 {
 	char *argv[] = { "apt-cache", "search", "--names-only",
@@ -535,7 +550,7 @@ int apt_kernels(struct apt_kernel **out)
 		if (sp)
 			*sp = '\0';
 		if (!str_starts(line, "linux-image-") || strstr(line, "-dbg") ||
-		    strstr(line, "-unsigned"))
+		    strstr(line, "-unsigned") || !is_image_name(line + 12))
 			continue;
 		v = xrealloc(v, sizeof(*v) * (n + 1));
 		v[n].name = xstrdup(line + 12);
