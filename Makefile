@@ -35,8 +35,10 @@ PACKAGES := gcc make libc6-dev libcap-dev libjansson-dev busybox-static qemu-sys
 # Reproducers: one C file each in repro/, sharing repro/lib/.
 REPROS     := $(patsubst repro/%.c,%,$(wildcard repro/*.c))
 REPRO_BINS := $(addprefix $(B)/repro/,$(REPROS))
-REPRO_LIB  := $(wildcard repro/lib/*.c)
-REPRO_HDRS := $(wildcard repro/lib/*.h) lib/wire.h
+# The sequential stopping rules of a race use the harness's own statistics
+# (lib/stats.c), so the guest and compare read an interval the same way.
+REPRO_LIB  := $(wildcard repro/lib/*.c) lib/stats.c
+REPRO_HDRS := $(wildcard repro/lib/*.h) lib/wire.h lib/stats.h
 KSFT_DIR   := $(B)/include
 KSFT_HDRS  := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
@@ -79,7 +81,7 @@ $(KSFT_HDRS) &:
 
 $(B)/repro/%: repro/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
+	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap -lm
 
 $(B)/.flags: FORCE
 	@mkdir -p $(B)
@@ -115,7 +117,7 @@ run: setup all
 
 $(B)/lib-tests/%: repro/lib/tests/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap -lm
 
 unit: $(UNIT_BINS) $(LIB_TEST_BINS)
 	@rc=0; for t in $(UNIT_BINS) $(LIB_TEST_BINS); do $(SAN_ENV) $$t || rc=1; done; exit $$rc

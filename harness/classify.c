@@ -36,6 +36,8 @@ static void sub_add_stats(struct sub_result *s, const struct ktap_stats *st)
 	s->n += st->n;
 	s->elapsed_s += st->elapsed_s;
 	s->first_hit_s = xrealloc(s->first_hit_s, sizeof(double) * (s->nfirst + 1));
+	s->stops = xrealloc(s->stops, sizeof(char *) * (s->nfirst + 1));
+	s->stops[s->nfirst] = xstrdup(st->stop);
 	s->first_hit_s[s->nfirst++] = st->first_hit_s;
 	s->budget_rounds = st->budget_rounds;
 	s->budget_s = st->budget_s;

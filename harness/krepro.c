@@ -42,7 +42,7 @@ enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
        OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE,
        OPT_STORE, OPT_MAX_AGE, OPT_RERUN, OPT_ACCEL, OPT_ALLOW_SKIP,
        OPT_SHOW_COMMAND, OPT_TREE, OPT_PATCH, OPT_CONFIG, OPT_GOOD, OPT_BAD,
-       OPT_KERNELS, OPT_ERROR, OPT_ALL, OPT_RATES, OPT_LAST };
+       OPT_KERNELS, OPT_ERROR, OPT_ALL, OPT_RATES, OPT_LEVEL, OPT_PRECISION, OPT_LAST };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -56,6 +56,12 @@ static const char usage_text[] =
 	"                   otherwise that many runs (VMs) of the case\n"
 	"      --repeat R   run every (kernel, case) R times, racy or not\n"
 	"      --seconds S  time cap per racy subtest (default: the declaration's)\n"
+	"      --level PCT  a race stops once decided: a protection when it fails or\n"
+	"                   its failure rate is bounded at PCT %% (95 %%), a hazard\n"
+	"                   while unseen likewise (default 10; 0: run every budget)\n"
+	"      --precision PCT\n"
+	"                   a hazard that hit stops once its rate is known to +-PCT %%\n"
+	"                   (95 %% interval; default 25)\n"
 	"      --negative   negative control: mitigations and regressions run with\n"
 	"                   their protection removed and must fail\n"
 	"      --until-confident[=R]\n"
@@ -509,6 +515,8 @@ static const struct option run_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "seconds", required_argument, NULL, OPT_SECONDS },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "precision", required_argument, NULL, OPT_PRECISION },
 	{ "negative", no_argument, NULL, OPT_NEGATIVE },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "until-confident", optional_argument, NULL, OPT_UNTIL },
@@ -557,6 +565,12 @@ static bool run_option(struct run_cli *r, int opt, char **argv)
 	case OPT_SECONDS:
 		o->seconds = parse_count("--seconds", optarg, 1, 86400);
 		break;
+	case OPT_LEVEL:
+		o->level = parse_count("--level", optarg, 0, 99) / 100.0;
+		break;
+	case OPT_PRECISION:
+		o->precision = parse_count("--precision", optarg, 1, 99) / 100.0;
+		break;
 	case OPT_NEGATIVE:
 		o->negative = true;
 		break;
@@ -588,6 +602,13 @@ static bool run_option(struct run_cli *r, int opt, char **argv)
 	return true;
 }
 
+/*
+ * The default stopping rules (docs/ktap-stats.md): a protection's failure
+ * rate bounded at 10 % (29 clean rounds), a hazard's rate to +-25 %.
+ */
+#define RACE_LEVEL 0.10
+#define RACE_PRECISION 0.25
+
 /* A run with every default: one run, no repeat, one VM per CPU. */
 static void run_cli_init(struct run_cli *r)
 {
@@ -596,6 +617,8 @@ static void run_cli_init(struct run_cli *r)
 	memset(r, 0, sizeof(*r));
 	r->o.runs = 1;
 	r->o.repeat = 1;
+	r->o.level = RACE_LEVEL;
+	r->o.precision = RACE_PRECISION;
 	r->o.jobs = ncpu > 0 ? ncpu : 1;
 }
 

@@ -169,6 +169,18 @@ void ktap_free(struct ktap *k)
 /* The largest value a statistics field may hold (found by fuzzing). */
 #define STATS_MAX 1e9
 
+bool ktap_stop_known(const char *reason)
+{
+	static const char *const known[] = {
+		"rounds", "time", "first-hit", "bound", "estimate", "baseline",
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(reason, known[i]))
+			return true;
+	return false;
+}
+
 static int stats_number(const char *val, bool allow_none, double *out)
 {
 	char *end;
@@ -215,8 +227,9 @@ int ktap_stats_parse(const char *diag, struct ktap_stats *st, char **why)
 		}
 		*eq = '\0';
 		if (!strcmp(word, "stop")) {
-			if (strcmp(eq + 1, "rounds") && strcmp(eq + 1, "time")) {
-				*why = xasprintf("krepro-stats: stop must be rounds or time");
+			if (!ktap_stop_known(eq + 1)) {
+				*why = xasprintf("krepro-stats: stop must be one of %s",
+						 KTAP_STOP_REASONS);
 				break;
 			}
 			snprintf(st->stop, sizeof(st->stop), "%s", eq + 1);

@@ -34,8 +34,11 @@ struct ktap {
 /*
  * The statistics line of a racy subtest (docs/ktap-stats.md):
  *   # krepro-stats: k=K n=N elapsed_ms=E first_hit_ms=F|none
- *     budget_rounds=R budget_ms=B stop=rounds|time [NAME=COUNT]...
+ *     budget_rounds=R budget_ms=B stop=REASON [NAME=COUNT]...
+ * REASON: the budget ran out (rounds, time), or the race was decided
+ * (first-hit, bound, estimate, baseline).
  */
+#define KTAP_STOP_REASONS "rounds, time, first-hit, bound, estimate, baseline"
 #define KTAP_STATS_MAX_COUNTS WIRE_MAX_COUNTERS
 struct ktap_stats {
 	long k, n;
@@ -43,7 +46,7 @@ struct ktap_stats {
 	double first_hit_s;	/* < 0: no hit */
 	long budget_rounds;
 	double budget_s;
-	char stop[8];
+	char stop[16];
 	int ncounts;
 	char *count_names[KTAP_STATS_MAX_COUNTS];
 	long counts[KTAP_STATS_MAX_COUNTS];
@@ -54,6 +57,8 @@ struct ktap_stats {
  * well formed, -ENOENT when there is none, -EINVAL (with a reason in
  * *why) when the line is malformed.
  */
+/* True for a stop= value the harness knows. */
+bool ktap_stop_known(const char *reason);
 int ktap_stats_parse(const char *diag, struct ktap_stats *st, char **why);
 void ktap_stats_free(struct ktap_stats *st);
 

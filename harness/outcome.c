@@ -87,6 +87,10 @@ char *outcome_cell(enum outcome o, enum kind kind, long k, long n, bool racy)
 
 	if (o != OUT_PASS && o != OUT_FAIL)
 		return xstrdup(label);
+	/* Nothing hit: what the rounds bound the rate at (one-sided, exact). */
+	if (racy && k == 0 && n > 0)
+		return xasprintf("%s 0/%ld (<=%.1f%% at 95%%)", label, n,
+				 zero_hit_bound(n, 0.95) * 100);
 	if (racy) {
 		wilson_interval(k, n, 1.96, &lo, &hi);
 		return xasprintf("%s %ld/%ld [%.1f-%.1f%%]", label, k, n, lo * 100, hi * 100);

@@ -22,6 +22,7 @@
 
 #include "initramfs.h"
 #include "classify.h"
+#include "outcome.h"
 #include "ktap.h"
 #include "qemu.h"
 #include "target.h"
@@ -73,7 +74,7 @@ static char *case_args(struct pair *p)
 	return b.data ? b.data : xstrdup("");
 }
 
-/* The guest init's knobs: racy budget and negative-control mode. */
+/* The guest init's knobs: racy budget, stopping rules, negative-control mode. */
 static char *run_params(struct run_opts *o, struct pair *p)
 {
 	struct buf b = { 0 };
@@ -81,6 +82,8 @@ static char *run_params(struct run_opts *o, struct pair *p)
 	if (p->rounds)
 		buf_printf(&b, WIRE_CMDLINE_ROUNDS "%d " WIRE_CMDLINE_SECONDS "%d", p->rounds,
 			   p->seconds);
+	if (p->stop)
+		buf_printf(&b, " " WIRE_CMDLINE_STOP "%s", p->stop);
 	if (o->negative)
 		buf_printf(&b, "%s" WIRE_CMDLINE_NEGATIVE, b.len ? " " : "");
 	return b.data ? b.data : xstrdup("");
@@ -151,7 +154,7 @@ static void host_job(struct run_opts *o, struct pair *p, struct target_job *j)
 		.kind = TARGET_HOST, .name = p->kase->name, .ktap = p->ktap,
 		.binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary),
 		.tests = tests, .ntests = p->nonly, .rounds = p->rounds,
-		.seconds = p->seconds, .negative = o->negative,
+		.seconds = p->seconds, .stop = p->stop, .negative = o->negative,
 	};
 }
 
@@ -485,6 +488,47 @@ static void stop_everything(struct run_opts *o)
 	fprintf(stderr, "%s: interrupted; partial results in %s\n", progname, o->outdir);
 }
 
+static const struct race_count *baseline_count(struct run_opts *o, const char *kase,
+					       const char *sub)
+{
+	for (int i = 0; i < o->nbaseline; i++)
+		if (!strcmp(o->baseline[i].kase, kase) && !strcmp(o->baseline[i].sub, sub))
+			return &o->baseline[i];
+	return NULL;
+}
+
+/*
+ * The races' stopping rules, "NAME:WORD,...;..." (docs/ktap-stats.md):
+ * a protection stops at its first failure or once its failure rate is
+ * bounded at the level; a hazard once its rate is known to the precision,
+ * or bounded at the level while it has not hit, or - against a baseline -
+ * once it differs from it (and, unless strict, at its first hit: both
+ * reproduce, so only a rate could still change, which only --strict
+ * fails on).  -n asks for exactly that many rounds: no rules then.
+ */
+static char *stop_rules(struct run_opts *o, struct pair *p)
+{
+	struct buf b = { 0 };
+
+	if (!p->kase->budget_rounds || o->runs_given || o->level <= 0)
+		return NULL;
+	for (int i = 0; i < p->kase->nsubs; i++) {
+		const struct subtest_decl *s = &p->kase->subs[i];
+		const struct race_count *base = baseline_count(o, p->kase->name, s->name);
+
+		bool hazard = kind_is_hazard(s->kind);
+
+		buf_printf(&b, "%s%s:bound=%g", i ? ";" : "", s->name, o->level);
+		if (hazard && base)
+			buf_printf(&b, ",base=%ld/%ld", base->k, base->n);
+		if (!hazard || (base && !o->strict))
+			buf_printf(&b, ",first");
+		else
+			buf_printf(&b, ",half=%g", o->precision);
+	}
+	return b.data;
+}
+
 /*
  * -n is runs per subtest: the rounds of a racy case's races in one run,
  * or that many runs of a case without a budget.  --repeat runs every
@@ -505,6 +549,7 @@ static void plan_pair(struct run_opts *o, struct pair *p)
 		p->seconds = o->seconds ? o->seconds : c->budget_seconds;
 		if (p->seconds > c->budget_seconds)
 			p->timeout += (p->seconds - c->budget_seconds) * c->nsubs;
+		p->stop = stop_rules(o, p);
 	}
 }
 

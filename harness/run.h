@@ -26,6 +26,7 @@ struct sub_result {
 	bool racy;
 	double elapsed_s;
 	double *first_hit_s;	/* per run, < 0: no hit in that run */
+	char **stops;		/* per run: why its race stopped (stop=) */
 	int nfirst;
 	long budget_rounds;
 	double budget_s;
@@ -46,6 +47,7 @@ struct pair {
 	bool queued;		/* waiting to be started */
 	int timeout;		/* seconds per run, budget included */
 	int rounds, seconds;	/* racy budget passed to the case, 0: none */
+	char *stop;		/* its races' stopping rules (KREPRO_STOP), or NULL */
 	struct target target;	/* the attempt running now */
 	double started, deadline;
 	bool timed_out;
@@ -70,6 +72,12 @@ struct pair {
 	int attempts;
 };
 
+/* A racy subtest's counts in the baseline run, for the stopping rules. */
+struct race_count {
+	const char *kase, *sub;
+	long k, n;
+};
+
 struct run_opts {
 	struct kernel *kernels;
 	int nkernels;
@@ -79,6 +87,17 @@ struct run_opts {
 	bool runs_given;
 	int repeat;		/* --repeat: runs of every pair, racy or not */
 	int seconds;		/* --seconds: time cap per racy subtest, 0 = declared */
+	/*
+	 * When a race is decided (docs/ktap-stats.md): a protection's failure
+	 * rate bounded at level, a hazard's rate to +- precision, at 95 %;
+	 * level 0 runs every race to its budget.  With baseline counts (the
+	 * gate), a hazard stops once it differs from them, or - unless
+	 * strict - at its first hit, which already decides the verdict.
+	 */
+	double level, precision;
+	bool strict;
+	const struct race_count *baseline;
+	int nbaseline;
 	bool negative;		/* --negative: protections removed */
 	int shard_i, shard_n;	/* --shard I/N, 0/0 when not sharded */
 	int until_confident;	/* --until-confident: at most this many more runs */

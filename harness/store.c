@@ -43,14 +43,31 @@ static void guard_json(json_t *js, struct case_decl *c, const struct sub_result 
 		json_object_set_new(js, "guards", jstr(d->guard_within ? "within" : d->guard));
 }
 
-/* A racy subtest's budget, first hits per run and breakdown counters. */
-static json_t *race_json(const struct sub_result *s)
+/* The stopping rule a race ran with: its words in the pair's KREPRO_STOP. */
+static json_t *rule_json(const char *spec, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *e = spec; e && *e; e = strchr(e, ';') ? strchr(e, ';') + 1 : NULL)
+		if (!strncmp(e, name, len) && e[len] == ':')
+			return json_stringn(e + len + 1, strcspn(e + len + 1, ";"));
+	return json_null();
+}
+
+/*
+ * A racy subtest's budget, stopping rule, first hits and why each run's
+ * race stopped, and breakdown counters.
+ */
+static json_t *race_json(const struct pair *p, const struct sub_result *s)
 {
 	json_t *race = json_object(), *first = json_array(), *counts = json_object();
+	json_t *stops = json_array();
 
-	for (int i = 0; i < s->nfirst; i++)
+	for (int i = 0; i < s->nfirst; i++) {
 		json_array_append_new(first, s->first_hit_s[i] < 0 ? json_null() :
 				      jreal("%.3f", s->first_hit_s[i]));
+		json_array_append_new(stops, json_string(s->stops[i]));
+	}
 	for (int i = 0; i < s->ncounts; i++) {
 		/* The name comes from the reproducer: a key must be UTF-8 too. */
 		json_t *name = jstr(s->count_names[i]);
@@ -60,7 +77,9 @@ static json_t *race_json(const struct sub_result *s)
 	}
 	json_object_set_new(race, "budget_rounds", json_integer(s->budget_rounds));
 	json_object_set_new(race, "budget_s", jreal("%.3f", s->budget_s));
+	json_object_set_new(race, "rule", rule_json(p->stop, s->name));
 	json_object_set_new(race, "first_hit_s", first);
+	json_object_set_new(race, "stop", stops);
 	json_object_set_new(race, "counts", counts);
 	return race;
 }
@@ -165,7 +184,7 @@ static json_t *subtest_json(const struct pair *p, const struct sub_result *s)
 	json_object_set_new(js, "runs_hit", json_integer(s->runs_hit));
 	json_object_set_new(js, "racy", json_boolean(s->racy));
 	if (s->racy)
-		json_object_set_new(js, "race", race_json(s));
+		json_object_set_new(js, "race", race_json(p, s));
 	return js;
 }
 

@@ -11,11 +11,13 @@
 #define WIRE_ENV_ROUNDS		"KREPRO_ROUNDS"
 #define WIRE_ENV_SECONDS	"KREPRO_SECONDS"
 #define WIRE_ENV_NEGATIVE	"KREPRO_NEGATIVE"
+#define WIRE_ENV_STOP		"KREPRO_STOP"	/* racy stopping rules, docs/ktap-stats.md */
 /* ... and as kernel command-line words that vm/init exports as those. */
 #define WIRE_CMDLINE_MARKER	"krepro.marker="
 #define WIRE_CMDLINE_ROUNDS	"krepro.rounds="
 #define WIRE_CMDLINE_SECONDS	"krepro.seconds="
 #define WIRE_CMDLINE_NEGATIVE	"krepro.negative=1"
+#define WIRE_CMDLINE_STOP	"krepro.stop="
 
 /* KTAP diagnostic tags a reproducer prints inside a subtest. */
 #define WIRE_STATS_TAG		"krepro-stats:"		/* docs/ktap-stats.md */

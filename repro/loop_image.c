@@ -564,7 +564,7 @@ static void note_race(const struct shared *sh, const struct race_result *res)
 	KREPRO_SETUP_OK(_ret, "start the readers and see two checks each");	\
 	KREPRO_SETUP_ASSERT(_dirty == 0, "readers met %lu anomalies before "	\
 			    "any write", _dirty);				\
-	krepro_race_start((r_), DEF_ROUNDS, DEF_SECONDS);			\
+	krepro_race_start((r_), _metadata->name, DEF_ROUNDS, DEF_SECONDS);	\
 	_ret = race(self, (r_), (plan_), (res_));					\
 	krepro_child_kill_all();						\
 	krepro_race_report(r_);							\

@@ -27,6 +27,7 @@ struct target_job {
 	char *const *tests;		/* its -t selections (kselftest test names) */
 	int ntests;
 	int rounds, seconds;		/* racy budget passed on; 0: none */
+	const char *stop;		/* racy stopping rules (KREPRO_STOP), or NULL */
 	bool negative;
 	/* VM: the QEMU to start, with the console and channel files */
 	struct vm_opts vm;

@@ -54,8 +54,8 @@ static void __attribute__((noreturn)) isolation_failed(const char *step, int err
 
 /*
  * In the namespace's init (pid 1 of the new PID namespace): /proc for
- * it, the private /tmp as working directory and TMPDIR, the budget and
- * negative knobs, then the reproducer.  Never returns.
+ * it, the private /tmp as working directory and TMPDIR, the budget,
+ * stopping rules and negative knobs, then the reproducer.  Never returns.
  */
 static void __attribute__((noreturn)) sandbox_exec(const struct target_job *j, int exe)
 {
@@ -79,6 +79,8 @@ static void __attribute__((noreturn)) sandbox_exec(const struct target_job *j, i
 		snprintf(v, sizeof(v), "%d", j->seconds);
 		setenv(WIRE_ENV_SECONDS, v, 1);
 	}
+	if (j->stop)
+		setenv(WIRE_ENV_STOP, j->stop, 1);
 	if (j->negative)
 		setenv(WIRE_ENV_NEGATIVE, "1", 1);
 	argv[a++] = (char *)j->binary;

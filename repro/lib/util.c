@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "stats.h"
 
 int krepro_private_mount_ns(void)
 {
@@ -283,21 +284,108 @@ static unsigned long env_ulong(const char *name, unsigned long def)
 	return n;
 }
 
-void krepro_race_start(struct krepro_race *r, unsigned long def_rounds,
+/* One rule word: first, bound=L, half=H or base=K/N.  0 or -EINVAL. */
+static int stop_word(const char *w, size_t len, struct krepro_stop_rule *rule)
+{
+	char word[64], *end;
+
+	if (len >= sizeof(word))
+		return -EINVAL;
+	memcpy(word, w, len);
+	word[len] = '\0';
+	errno = 0;
+	if (!strcmp(word, "first")) {
+		rule->first = true;
+	} else if (!strncmp(word, "bound=", 6)) {
+		rule->bound = strtod(word + 6, &end);
+		return *end || !(rule->bound > 0 && rule->bound < 1) ? -EINVAL : 0;
+	} else if (!strncmp(word, "half=", 5)) {
+		rule->half = strtod(word + 5, &end);
+		return *end || !(rule->half > 0 && rule->half < 1) ? -EINVAL : 0;
+	} else if (!strncmp(word, "base=", 5)) {
+		rule->base_k = strtol(word + 5, &end, 10);
+		if (*end != '/')
+			return -EINVAL;
+		rule->base_n = strtol(end + 1, &end, 10);
+		return *end || errno || rule->base_k < 0 || rule->base_n <= 0 ||
+		       rule->base_k > rule->base_n ? -EINVAL : 0;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int krepro_stop_rule_parse(const char *spec, const char *name, struct krepro_stop_rule *rule)
+{
+	size_t nlen = strlen(name);
+	const char *entry = spec;
+
+	memset(rule, 0, sizeof(*rule));
+	while (entry && *entry) {
+		const char *end = entry + strcspn(entry, ";"), *w;
+		const char *colon = memchr(entry, ':', end - entry);
+
+		if (!colon)
+			return -EINVAL;
+		if ((size_t)(colon - entry) == nlen && !strncmp(entry, name, nlen)) {
+			for (w = colon + 1; w < end; w += strcspn(w, ",;") + (w[strcspn(w, ",;")] == ','))
+				if (stop_word(w, strcspn(w, ",;"), rule))
+					return -EINVAL;
+			rule->set = true;
+		}
+		entry = *end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+void krepro_race_start(struct krepro_race *r, const char *name, unsigned long def_rounds,
 		       double def_seconds)
 {
+	const char *spec = getenv(WIRE_ENV_STOP);
+
 	memset(r, 0, sizeof(*r));
+	r->name = name;
 	r->rounds = env_ulong(WIRE_ENV_ROUNDS, def_rounds);
 	r->seconds = env_ulong(WIRE_ENV_SECONDS, 0);
 	if (!r->seconds)
 		r->seconds = def_seconds;
+	/* A bad rule is the harness's bug: say so and spend the budget. */
+	if (spec && krepro_stop_rule_parse(spec, name, &r->rule)) {
+		printf("# %s: cannot read " WIRE_ENV_STOP "='%s'; the race runs its budget\n",
+		       name, spec);
+		memset(&r->rule, 0, sizeof(r->rule));
+	}
 	r->first_hit = -1;
 	r->started = krepro_now();
 }
 
-bool krepro_race_more(const struct krepro_race *r)
+const char *krepro_race_decided(const struct krepro_race *r, double elapsed)
 {
-	return r->n < r->rounds && krepro_now() - r->started < r->seconds;
+	const struct krepro_stop_rule *u = &r->rule;
+	double lo, hi;
+
+	if (u->set && r->n > 0) {
+		if (u->first && r->k > 0)
+			return "first-hit";
+		if (u->base_n && fisher_two_sided(r->k, r->n, u->base_k, u->base_n) < 0.05)
+			return "baseline";
+		if (u->bound && !r->k && zero_hit_bound(r->n, 0.95) <= u->bound)
+			return "bound";
+		wilson_interval(r->k, r->n, 1.96, &lo, &hi);
+		if (u->half && r->k && (hi - lo) / 2 <= u->half)
+			return "estimate";
+	}
+	if (r->n >= r->rounds)
+		return "rounds";
+	if (elapsed >= r->seconds)
+		return "time";
+	return NULL;
+}
+
+bool krepro_race_more(struct krepro_race *r)
+{
+	r->stop = krepro_race_decided(r, krepro_now() - r->started);
+	return !r->stop;
 }
 
 void krepro_race_round(struct krepro_race *r, bool hit)
@@ -335,7 +423,7 @@ void krepro_race_report(const struct krepro_race *r)
 	else
 		printf("first_hit_ms=none ");
 	printf("budget_rounds=%lu budget_ms=%.0f stop=%s", r->rounds,
-	       r->seconds * 1000, r->n >= r->rounds ? "rounds" : "time");
+	       r->seconds * 1000, r->stop ? r->stop : krepro_race_decided(r, elapsed) ?: "time");
 	for (i = 0; i < KREPRO_RACE_MAX_COUNTERS && r->names[i]; i++)
 		printf(" %s=%lu", r->names[i], r->counts[i]);
 	printf("\n");

@@ -64,37 +64,62 @@ int krepro_run_quiet(char *const argv[]);
 int krepro_write_file(const char *path, const char *text);
 
 /*
- * Racy subtests.  A race runs round after round until its budget - rounds
- * or seconds, whichever ends first - is spent, counting hits, and then
- * prints one statistics line that the harness parses (docs/ktap-stats.md):
+ * Racy subtests.  A race runs round after round until it is decided or its
+ * budget - rounds or seconds, whichever ends first - is spent, counting
+ * hits, and then prints one statistics line that the harness parses
+ * (docs/ktap-stats.md):
  *
  *   # krepro-stats: k=3 n=200 elapsed_ms=8012 first_hit_ms=417 \
  *     budget_rounds=200 budget_ms=8000 stop=time placeholder=2 exit=1
  *
  * The budget comes from KREPRO_ROUNDS and KREPRO_SECONDS (set by the
  * harness from the case declaration or -n) or the reproducer's defaults.
+ * When is a race decided comes from KREPRO_STOP, one rule per subtest
+ * name, set by the harness from the subtest's kind: without a rule for
+ * it, a race spends its whole budget.
  */
 #define KREPRO_RACE_MAX_COUNTERS WIRE_MAX_COUNTERS
 
+/* When a race is decided before its budget is spent (all at 95 %). */
+struct krepro_stop_rule {
+	bool set;
+	bool first;		/* at the first hit (a protection failed, a hazard seen) */
+	double bound;		/* no hit yet: once the rate is bounded at or below this */
+	double half;		/* hits: once the interval is no wider than +- this */
+	long base_k, base_n;	/* once the rate differs from this baseline (p < 0.05) */
+};
+
 struct krepro_race {
+	const char *name;		/* the subtest's, to find its rule */
 	unsigned long rounds;		/* budget */
 	double seconds;			/* budget */
+	struct krepro_stop_rule rule;
+	const char *stop;		/* why it stopped; NULL while it runs */
 	unsigned long n, k;		/* rounds run, rounds that hit */
 	double started, first_hit;	/* CLOCK_MONOTONIC s; first_hit < 0: none */
 	const char *names[KREPRO_RACE_MAX_COUNTERS];
 	unsigned long counts[KREPRO_RACE_MAX_COUNTERS];
 };
 
-void krepro_race_start(struct krepro_race *r, unsigned long def_rounds,
+/* name: the subtest's (_metadata->name), which KREPRO_STOP's rules are keyed by. */
+void krepro_race_start(struct krepro_race *r, const char *name, unsigned long def_rounds,
 		       double def_seconds);
-/* True while budget remains; call before each round. */
-bool krepro_race_more(const struct krepro_race *r);
+/* True while the race is undecided and budget remains; call before each round. */
+bool krepro_race_more(struct krepro_race *r);
 /* Record one finished round. */
 void krepro_race_round(struct krepro_race *r, bool hit);
 /* Add n to a named counter (a breakdown by kind; name: [a-z0-9_]+). */
 void krepro_race_count(struct krepro_race *r, const char *name, unsigned long n);
 /* Print the statistics line on stdout (flushed). */
 void krepro_race_report(const struct krepro_race *r);
+/*
+ * Parse the rule for name out of a KREPRO_STOP value ("NAME:WORD,...;...",
+ * words first, bound=L, half=H, base=K/N).  0 with *rule filled (set is
+ * false when name has none), -EINVAL when the value is malformed.
+ */
+int krepro_stop_rule_parse(const char *spec, const char *name, struct krepro_stop_rule *rule);
+/* Why the race should stop now, or NULL: the rule first, then the budget. */
+const char *krepro_race_decided(const struct krepro_race *r, double elapsed);
 double krepro_now(void);
 
 /*

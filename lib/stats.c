@@ -149,3 +149,17 @@ long runs_to_decide(long k1, long n1, long k2, long n2, double alpha, long max_r
 	}
 	return good - base;
 }
+
+double zero_hit_bound(long n, double conf)
+{
+	if (n <= 0)
+		return 1;
+	return 1 - pow(1 - conf, 1.0 / n);
+}
+
+long zero_hit_rounds(double level, double conf)
+{
+	if (level <= 0 || level >= 1)
+		return level >= 1 ? 1 : -1;
+	return (long)ceil(log(1 - conf) / log(1 - level) - 1e-9);
+}
