@@ -86,14 +86,17 @@ static const char usage_text[] =
 	"      --rates      every rate comparison, also those that decide nothing\n"
 	"  gate --baseline KERNEL --candidate KERNEL [-c CASE]... [-n RUNS] [-o DIR]\n"
 	"       [--strict] [--allow-skip] [--format F] [--store DIR] [--max-age HOURS]\n"
-	"       [--rerun] [--accel auto|kvm|tcg]\n"
+	"       [--rerun] [--accel auto|kvm|tcg] [--level PCT] [--precision PCT]\n"
 	"                                      run both kernels (or reuse fresh results\n"
 	"                                      from the store, default results/), print\n"
 	"                                      the md summary (and gate.md, gate.xml,\n"
 	"                                      gate.html in DIR); exit 0 only when the\n"
 	"                                      candidate has no regression (a subtest\n"
 	"                                      the baseline passed and the candidate\n"
-	"                                      skipped fails it unless --allow-skip)\n"
+	"                                      skipped fails it unless --allow-skip);\n"
+	"                                      with the baseline from the store, the\n"
+	"                                      candidate's races stop once decided\n"
+	"                                      against its counts\n"
 	"  build [--tree DIR] [--patch FILE]... [--config FRAGMENT]\n"
 	"                                      build a kernel (cached); prints file:\n"
 	"  bisect --good KERNEL --bad KERNEL -c CASE/SUBTEST [--kernels FILE]\n"
@@ -922,6 +925,7 @@ struct gate_cli {
 	const char *store, *accel;
 	int hours;
 	bool strict, rerun, allow_skip;
+	double level, precision;	/* the races' stopping rules */
 	enum format f;
 };
 
@@ -938,6 +942,8 @@ static const struct option gate_options[] = {
 	{ "rerun", no_argument, NULL, OPT_RERUN },
 	{ "accel", required_argument, NULL, OPT_ACCEL },
 	{ "allow-skip", no_argument, NULL, OPT_ALLOW_SKIP },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "precision", required_argument, NULL, OPT_PRECISION },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -987,6 +993,12 @@ static bool gate_option(struct gate_cli *gc, int opt, char **argv)
 	case OPT_ALLOW_SKIP:
 		gc->allow_skip = true;
 		break;
+	case OPT_LEVEL:
+		gc->level = parse_count("--level", optarg, 0, 99) / 100.0;
+		break;
+	case OPT_PRECISION:
+		gc->precision = parse_count("--precision", optarg, 1, 99) / 100.0;
+		break;
 	case 'h':
 		fputs(usage_text, stdout);
 		return false;
@@ -1004,6 +1016,8 @@ static bool parse_gate(struct gate_cli *gc, int argc, char **argv)
 	memset(gc, 0, sizeof(*gc));
 	gc->store = "results";
 	gc->hours = 24;
+	gc->level = RACE_LEVEL;
+	gc->precision = RACE_PRECISION;
 	gc->f = FMT_MD;
 	while ((opt = getopt_long(argc, argv, "c:n:o:h", gate_options, NULL)) != -1)
 		if (!gate_option(gc, opt, argv))
@@ -1033,6 +1047,37 @@ static void gate_cases(struct gate_cli *gc, struct case_set *set)
 }
 
 /*
+ * The baseline's racy counts, when they come from the store and only the
+ * candidate runs: its races then stop once they are decided against them
+ * (docs/ktap-stats.md).  Nothing when the baseline runs too.
+ */
+static void gate_baseline_counts(const struct gate_cli *gc, struct run_opts *o)
+{
+	struct race_count *counts = NULL;
+	const char *only = gc->g[0].spec;
+	char *dir = gc->g[0].reuse, *why = NULL;
+	struct matrix m;
+	int n = 0;
+
+	if (!dir || gc->g[1].reuse || matrix_load_only(&m, &dir, &only, 1, &why)) {
+		free(why);
+		return;
+	}
+	for (int i = 0; i < m.nrows; i++) {
+		const struct cmp_cell *c = &m.rows[i].cells[0];
+
+		if (!c->present || !c->racy)
+			continue;
+		counts = xrealloc(counts, sizeof(*counts) * (n + 1));
+		counts[n++] = (struct race_count){ .kase = xstrdup(m.rows[i].kase),
+			.sub = xstrdup(m.rows[i].sub), .k = c->k, .n = c->n };
+	}
+	matrix_free(&m);
+	o->baseline = counts;
+	o->nbaseline = n;
+}
+
+/*
  * Run the gated cases on the kernels without fresh results, into
  * gc->outdir, as `krepro run` would; its table goes to stderr so that
  * stdout holds only the gate's report.
@@ -1043,6 +1088,10 @@ static int gate_run(struct gate_cli *gc, const char *root, int argc, char **argv
 	int rc;
 
 	run_cli_init(&r);
+	r.o.strict = gc->strict;
+	r.o.level = gc->level;
+	r.o.precision = gc->precision;
+	gate_baseline_counts(gc, &r.o);
 	for (int i = 0; i < 2; i++)
 		if (!gc->g[i].reuse) {
 			r.kspecs = xrealloc(r.kspecs, sizeof(char *) * (r.nk + 1));

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/syscall.h>
@@ -104,8 +105,11 @@ static int pair_image(struct run_opts *o, struct pair *p)
 	int built;
 
 	if (!p->initrd) {
+		double t = now_monotonic();
+
 		p->initrd = initramfs_get(&spec, o->cache, &built, &err);
 		p->image_built = built;
+		p->image_s = built ? now_monotonic() - t : 0;
 		if (built == 2)
 			warnx_("cached guest image %s was damaged (cut short); built anew",
 			       p->initrd);
@@ -258,6 +262,11 @@ static bool finish_target(struct run_opts *o, struct pair *p, int status)
 	} else {
 		classify_run(p, &g, p->timed_out);
 	}
+	if (p->kernel->kind != KERNEL_HOST) {
+		p->up_boot = g.up_boot;
+		p->up_begin = g.up_begin;
+		p->up_end = g.up_end;
+	}
 	if (p->kernel->kind != KERNEL_HOST)
 		p->console_capped |= log_capped(o, p->console);
 	guest_report_free(&g);
@@ -282,6 +291,8 @@ static void print_shell_word(const char *w)
 	putchar('\'');
 }
 
+static void plan_pair(struct run_opts *o, struct pair *p);
+
 int show_commands(struct run_opts *o)
 {
 	int rc = EXIT_OK;
@@ -293,7 +304,8 @@ int show_commands(struct run_opts *o)
 
 		if (p->kernel->kind == KERNEL_HOST)
 			continue;
-		p->kvm = o->kvm;
+		/* The budget and stopping rules too: the command a run starts. */
+		plan_pair(o, p);
 		if (pair_image(o, p)) {
 			warnx_("cannot build the guest image of %s %s: %s", p->kernel->spec,
 			       p->kase->name, p->detail);
@@ -342,12 +354,62 @@ static int start_pair(struct run_opts *o, struct pair *p)
 	return ret;
 }
 
+/*
+ * The queued pair to start next: the longest expected first, so that the
+ * -j slots finish together (longest processing time first); the plan's
+ * order among equals.
+ */
 static int next_queued(struct run_opts *o)
 {
+	int best = -1;
+
 	for (int i = 0; i < o->npairs; i++)
-		if (o->pairs[i].queued)
-			return i;
-	return -1;
+		if (o->pairs[i].queued &&
+		    (best < 0 || o->pairs[i].expect_s > o->pairs[best].expect_s))
+			best = i;
+	return best;
+}
+
+/* Where the last measured duration of p's case is kept (host runs apart). */
+static char *duration_path(struct run_opts *o, const struct pair *p)
+{
+	return xasprintf("%s/durations/%s%s", o->cache, p->kase->name,
+			 p->kernel->kind == KERNEL_HOST ? ".host" : "");
+}
+
+/*
+ * What a run of p's case is expected to take: the last one measured on
+ * any kernel, else its declared racy budget (every subtest counted), else
+ * a second.  Only the order of starts depends on it.
+ */
+static double expected_duration(struct run_opts *o, const struct pair *p)
+{
+	char *path = duration_path(o, p), *text = read_file(path, NULL);
+	double s = text ? strtod(text, NULL) : 0;
+
+	free(path);
+	free(text);
+	if (s > 0)
+		return s;
+	return p->kase->budget_rounds ? (double)p->kase->budget_seconds * p->kase->nsubs : 1;
+}
+
+/* Remember how long p's run took, for the next run's order (best effort). */
+static void record_duration(struct run_opts *o, const struct pair *p)
+{
+	char *dir = xasprintf("%s/durations", o->cache), *path, text[32];
+	int len;
+
+	if (p->outcome == OUT_INFRA || p->duration <= 0 || p->vm_runs != 1 ||
+	    mkdir_p(dir, 0755)) {
+		free(dir);
+		return;
+	}
+	path = duration_path(o, p);
+	len = snprintf(text, sizeof(text), "%.1f\n", p->duration);
+	write_file_atomic(path, text, len);
+	free(path);
+	free(dir);
 }
 
 /*
@@ -373,6 +435,7 @@ static void pair_done(struct run_opts *o, struct pair *p, struct sched *sc)
 {
 	p->done = true;
 	settle(p);
+	record_duration(o, p);
 	progress(o, p, ++sc->finished, sc->total);
 }
 
@@ -438,11 +501,14 @@ static void reap_or_wait(struct run_opts *o, struct sched *sc)
 {
 	for (;;) {
 		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+		struct rusage ru;
+		pid_t pid = wait4(-1, &status, WNOHANG, &ru);
 		double now = now_monotonic();
 		struct pair *p = pid > 0 ? pair_of_pid(o, pid) : NULL;
 
 		if (p) {
+			if (ru.ru_maxrss > p->peak_rss_kb)
+				p->peak_rss_kb = ru.ru_maxrss;
 			p->duration += now - p->started;
 			if (!pair_ended(o, p, status)) {
 				sc->running--;
@@ -539,6 +605,8 @@ static void plan_pair(struct run_opts *o, struct pair *p)
 	struct case_decl *c = p->kase;
 
 	p->queued = true;
+	p->expect_s = expected_duration(o, p);
+	p->up_boot = p->up_begin = p->up_end = -1;
 	p->timeout = c->timeout;
 	p->kvm = o->kvm;
 	p->accel_reason = xstrdup(p->kernel->kind == KERNEL_HOST ? "host mode" :

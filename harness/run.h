@@ -45,6 +45,7 @@ struct pair {
 	int run_index, attempt;
 	int vm_runs;		/* how many runs this pair gets */
 	bool queued;		/* waiting to be started */
+	double expect_s;	/* how long its run is expected to take, for the order */
 	int timeout;		/* seconds per run, budget included */
 	int rounds, seconds;	/* racy budget passed to the case, 0: none */
 	char *stop;		/* its races' stopping rules (KREPRO_STOP), or NULL */
@@ -54,6 +55,9 @@ struct pair {
 	char marker[17];
 	char *initrd;
 	bool image_built;	/* the guest image was built, not reused */
+	double image_s;		/* building it took (0: reused) */
+	double up_boot, up_begin, up_end;	/* the last VM's guest uptimes; -1: unknown */
+	long peak_rss_kb;	/* the largest of its VMs (or sandboxes), from wait4 */
 	bool kvm;		/* this pair's VMs run under KVM */
 	bool console_capped;	/* a run's console log reached the cap */
 	char *accel_reason;	/* why this accelerator, for run.json */

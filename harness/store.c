@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <dirent.h>
 #include <time.h>
@@ -94,6 +95,14 @@ static json_t *iso_time(time_t t)
 	return json_string(out);
 }
 
+/* krepro's own peak memory so far (not its VMs'). */
+static long self_peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_maxrss;
+}
+
 /* Top-level fields: schema, times, how the run was asked for. */
 static json_t *header_json(const struct run_opts *o, time_t started, time_t finished,
 			   bool was_interrupted)
@@ -109,6 +118,7 @@ static json_t *header_json(const struct run_opts *o, time_t started, time_t fini
 	json_object_set_new(doc, "repeat", json_integer(o->repeat));
 	json_object_set_new(doc, "negative", json_boolean(o->negative));
 	json_object_set_new(doc, "console_cap_bytes", json_integer(o->console_cap));
+	json_object_set_new(doc, "krepro_peak_rss_kb", json_integer(self_peak_rss_kb()));
 	if (o->shard_n)
 		json_object_set_new(doc, "shard", json_pack("{s:i, s:i}", "index", o->shard_i,
 							     "count", o->shard_n));
@@ -164,6 +174,10 @@ static json_t *kernel_json(const struct run_opts *o, const struct kernel *k,
 	json_object_set_new(jk, "uname_r", jstr(uname_r));
 	json_object_set_new(jk, "proc_version", jstr(version));
 	json_object_set_new(jk, "arch", jstr(u->machine));
+	/* A cold start's phases; all 0 when the kernel came from the cache. */
+	json_object_set_new(jk, "prepare_s", json_pack("{s:o, s:o, s:o}",
+		"fetch", jreal("%.3f", k->fetch_s), "unpack", jreal("%.3f", k->unpack_s),
+		"depmod", jreal("%.3f", k->depmod_s)));
 	return jk;
 }
 
@@ -198,12 +212,36 @@ static json_t *rel_json(const struct run_opts *o, const char *path)
 	return jstr(path ? path : "");
 }
 
+/* A guest uptime difference, or null when either end is unknown. */
+static json_t *uptime_span(double from, double to)
+{
+	return from < 0 || to < from ? json_null() : jreal("%.3f", to - from);
+}
+
+/*
+ * Where a VM's time went (the last VM of the pair): building its image,
+ * the kernel's boot up to init, loading modules, the case itself.
+ */
+static json_t *phases_json(const struct pair *p)
+{
+	json_t *ph = json_object();
+
+	json_object_set_new(ph, "image", jreal("%.3f", p->image_s));
+	json_object_set_new(ph, "boot", uptime_span(0, p->up_boot));
+	json_object_set_new(ph, "modules", uptime_span(p->up_boot, p->up_begin));
+	json_object_set_new(ph, "case", uptime_span(p->up_begin, p->up_end));
+	return ph;
+}
+
 /* How the pair ran: its outcome, time, accelerator, taint and files. */
 static void result_run_json(json_t *r, const struct run_opts *o, const struct pair *p)
 {
 	json_object_set_new(r, "outcome", json_string(outcome_name(p->outcome)));
 	json_object_set_new(r, "detail", jstr(p->detail));
 	json_object_set_new(r, "duration_s", jreal("%.3f", p->duration));
+	json_object_set_new(r, "phases_s", phases_json(p));
+	json_object_set_new(r, "memory_mb", json_integer(p->kase->memory_mb));
+	json_object_set_new(r, "peak_rss_kb", json_integer(p->peak_rss_kb));
 	json_object_set_new(r, "attempts", json_integer(p->attempts));
 	json_object_set_new(r, "accel", json_string(p->kernel->kind == KERNEL_HOST ? "none" :
 						     p->kvm ? "kvm" : "tcg"));

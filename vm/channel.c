@@ -18,6 +18,19 @@ static long field_long(const char *s, const char *key, long dflt)
 	return p ? strtol(p + strlen(key), NULL, 10) : dflt;
 }
 
+/* A guest uptime field; -1 when absent or not a number. */
+static double field_seconds(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+	char *end;
+	double v;
+
+	if (!p)
+		return -1;
+	v = strtod(p + strlen(key), &end);
+	return end == p + strlen(key) || v < 0 ? -1 : v;
+}
+
 static char *field_str(const char *s, const char *key)
 {
 	const char *p = strstr(s, key);
@@ -57,6 +70,7 @@ static void take_frame(struct guest_report *r, const char *f, const struct buf *
 	if (str_starts(f, "BOOT ")) {
 		r->booted = true;
 		r->uname = field_str(f, "uname=");
+		r->up_boot = field_seconds(f, " up=");
 	} else if (str_starts(f, "VERSION ")) {
 		r->version = xstrdup(f + 8);
 	} else if (str_starts(f, "MODULE ")) {
@@ -65,6 +79,7 @@ static void take_frame(struct guest_report *r, const char *f, const struct buf *
 	} else if (str_starts(f, "BEGIN ")) {
 		r->begun = true;
 		r->taint_begin = field_long(f, "taint=", -1);
+		r->up_begin = field_seconds(f, " up=");
 	} else if (str_starts(f, "TAINT ")) {
 		r->taints = xrealloc(r->taints, sizeof(*r->taints) * (r->ntaints + 1));
 		r->taints[r->ntaints].ktap_offset = ktap->len;
@@ -73,6 +88,7 @@ static void take_frame(struct guest_report *r, const char *f, const struct buf *
 		r->ended = true;
 		r->rc = field_long(f, "rc=", -1);
 		r->taint_end = field_long(f, "taint=", -1);
+		r->up_end = field_seconds(f, " up=");
 	}
 }
 
@@ -83,6 +99,7 @@ void channel_parse(const char *text, const char *marker, struct guest_report *r)
 	struct buf ktap = { 0 }, mods = { 0 };
 
 	memset(r, 0, sizeof(*r));
+	r->up_boot = r->up_begin = r->up_end = -1;
 	r->rc = -1;
 	r->taint_begin = r->taint_end = -1;
 	/* A last line without its newline was cut off (QEMU killed): dropped. */

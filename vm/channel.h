@@ -18,6 +18,8 @@ struct guest_report {
 	bool ended;		/* END: the case finished */
 	int rc;			/* the reproducer's exit status */
 	long taint_begin, taint_end;
+	/* The guest's uptime at init's start, the case's start and end; -1: unknown. */
+	double up_boot, up_begin, up_end;
 	char *uname;		/* uname -r in the guest */
 	char *version;		/* /proc/version */
 	char *ktap;		/* everything between BEGIN and END */

@@ -212,16 +212,23 @@ static int download_deb(const char *tmp, const char *pkg, char **deb, char **why
 }
 
 /* Unpack the package and index its modules; *release from its tree. */
-static int unpack_deb(const char *deb, const char *unpack, const char *pkg,
+static int unpack_deb(struct kernel *k, const char *deb, const char *unpack, const char *pkg,
 		      char **release, char **why)
 {
 	char *x[] = { "dpkg-deb", "-x", (char *)deb, (char *)unpack, NULL };
+	double t = now_monotonic();
 	char *md;
+	int ret;
 
-	if (run_cmd(x, NULL, NULL, true) != 0)
+	ret = run_cmd(x, NULL, NULL, true);
+	k->unpack_s = now_monotonic() - t;
+	if (ret != 0)
 		return kernel_why(why, KERNEL_UNAVAILABLE, "cannot unpack %s: dpkg-deb failed", pkg);
+	t = now_monotonic();
 	md = find_moddir(unpack, release);
-	if (!md || run_depmod(unpack, *release) != 0) {
+	ret = md ? run_depmod(unpack, *release) : -1;
+	k->depmod_s = now_monotonic() - t;
+	if (ret != 0) {
 		free(md);
 		return kernel_why(why, KERNEL_UNAVAILABLE, "cannot index modules of %s: depmod failed",
 			    pkg);
@@ -258,7 +265,7 @@ static int publish(const char *unpack, const char *tree, const char *stamp,
 }
 
 /* Fetch, unpack and index pkg into tree, under a temp dir of the cache. */
-static int fetch_debian(const struct kernel *k, const char *cache, const char *pkg,
+static int fetch_debian(struct kernel *k, const char *cache, const char *pkg,
 			const char *tree, const char *stamp, char **why)
 {
 	char *tmp = xasprintf("%s/kernels/.fetch.%d", cache, getpid());
@@ -276,9 +283,11 @@ static int fetch_debian(const struct kernel *k, const char *cache, const char *p
 		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot create %s: %s", unpack, strerror(errno));
 		goto out;
 	}
+	k->fetch_s = now_monotonic();
 	rc = download_deb(tmp, pkg, &deb, why);
+	k->fetch_s = now_monotonic() - k->fetch_s;
 	if (!rc)
-		rc = unpack_deb(deb, unpack, pkg, &release, why);
+		rc = unpack_deb(k, deb, unpack, pkg, &release, why);
 	if (!rc)
 		rc = publish(unpack, tree, stamp, pkg, version, release, why);
 out:

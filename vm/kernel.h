@@ -20,6 +20,8 @@ struct kernel {
 	char sha256[65];	/* of the image */
 	char *note;		/* a damaged cache entry that was repaired, or NULL */
 	struct kbuild_spec *build;	/* build: what to build */
+	/* What preparing it took this time, seconds; 0: not done (cached). */
+	double fetch_s, unpack_s, depmod_s;
 };
 
 /* Where kernels are cached and built, and whether to tell progress. */
