@@ -244,7 +244,7 @@ k=3 $good|k=3 is more than n=2
 k=1e99 $good|k=1e99 is not a number up to 1e9
 k=-1 $good|k=-1 is not a number up to 1e9
 k=1 $good garbage|'garbage' is not NAME=VALUE
-k=1 ${good% stop=rounds} stop=never|stop must be one of rounds, time
+k=1 ${good% stop=rounds} stop=never|stop must be one of rounds, time, first-hit, bound, estimate, baseline
 k=1 ${good/first_hit_ms=1/first_hit_ms=none}|k=1 but first_hit_ms=none
 EOF
 }

@@ -111,3 +111,29 @@ sub() {
 	[[ "$output" != *"tar_protocol/"*"["* ]]
 	assert_host_clean
 }
+
+@test "races stop once decided: a clean protection at its bound, a failing one at its first failure, a hazard at its precision; -n runs exactly" {
+	requires root
+	kr run -k host -c tar_race/flock_serialised_extractions_are_exact -o "$BATS_TEST_TMPDIR/a"
+	rj="$BATS_TEST_TMPDIR/a/run.json"
+	# 0 failures in 29 rounds bound the failure rate at 10 % (95 %): the default level.
+	[ "$(sub "$rj" flock_serialised_extractions_are_exact 's["outcome"], s["k"], s["n"], s["race"]["rule"], s["race"]["stop"]')" = "('pass', 0, 29, 'bound=0.1,first', ['bound'])" ]
+	[[ "$output" == *"pass 0/29 (<=9.8% at 95%)"* ]]
+	[ "$(sub "$rj" parallel_extractions_collide_exit_nonzero 's["race"]["rule"]')" = "bound=0.1,half=0.25" ]
+	kr run -k host -c tar_race/flock_serialised_extractions_are_exact --level 20 -o "$BATS_TEST_TMPDIR/b"
+	[ "$(sub "$BATS_TEST_TMPDIR/b/run.json" flock_serialised_extractions_are_exact 's["n"], s["race"]["stop"]')" = "(14, ['bound'])" ]
+
+	# Every tar fails: the protection fails at once, the hazard stops at its precision.
+	fake_tar 'echo "tar: stand-in failure" >&2; exit 2'
+	PATH="$FAKE:$PATH" kr run -k host -c tar_race/flock_serialised_extractions_are_exact \
+		-o "$BATS_TEST_TMPDIR/c"
+	rj="$BATS_TEST_TMPDIR/c/run.json"
+	[ "$(sub "$rj" flock_serialised_extractions_are_exact 's["outcome"], s["k"], s["n"], s["race"]["stop"]')" = "('fail', 1, 1, ['first-hit'])" ]
+	[ "$(sub "$rj" parallel_extractions_collide_exit_nonzero 's["outcome"], s["k"] == s["n"], s["n"] <= 5, s["race"]["stop"]')" = "('pass', True, True, ['estimate'])" ]
+
+	# -n asks for exactly that many rounds: no rule.
+	PATH="$FAKE:$PATH" kr run -k host -c tar_race/flock_serialised_extractions_are_exact -n 7 \
+		-o "$BATS_TEST_TMPDIR/d"
+	[ "$(sub "$BATS_TEST_TMPDIR/d/run.json" flock_serialised_extractions_are_exact 's["k"], s["n"], s["race"]["rule"], s["race"]["stop"]')" = "(7, 7, None, ['rounds'])" ]
+	assert_host_clean
+}

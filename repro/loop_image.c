@@ -614,7 +614,8 @@ TEST_F_TIMEOUT(loop_image, drop_caches_alone_keeps_readers_clean, 600)
 	struct krepro_race r;
 
 	RUN_RACE(&p, &res, &r);
-	ASSERT_ENOUGH_CHECKS(&res);
+	if (!res.anomaly_total)
+		ASSERT_ENOUGH_CHECKS(&res);
 	EXPECT_EQ(0UL, res.anomaly_total) TH_LOG("readers met %lu anomalies in %lu rounds "
 					       "with the image untouched",
 					       res.anomaly_total, r.n);
@@ -622,7 +623,7 @@ TEST_F_TIMEOUT(loop_image, drop_caches_alone_keeps_readers_clean, 600)
 
 /*
  * The race of a mitigation: the writer must be refused with `refusal` in
- * every round, and the readers must stay clean for the whole budget.
+ * every round, and the readers must stay clean until the race is decided.
  */
 #define ASSERT_MITIGATION_HOLDS(errno_, what) do {				\
 	const struct plan _p = { .write = true, .refusal = (errno_) };		\
@@ -630,7 +631,9 @@ TEST_F_TIMEOUT(loop_image, drop_caches_alone_keeps_readers_clean, 600)
 	struct krepro_race r;							\
 										\
 	RUN_RACE(&_p, &res, &r);					\
-	ASSERT_ENOUGH_CHECKS(&res);						\
+	/* A failure seen is a verdict however few checks were made. */	\
+	if (!r.k)								\
+		ASSERT_ENOUGH_CHECKS(&res);					\
 	EXPECT_EQ(0UL, res.writer_ok) TH_LOG("%s: a root writer rewrote the "	\
 		"image in %lu of %lu rounds", (what), res.writer_ok, r.n);	\
 	EXPECT_EQ(0UL, res.writer_other) TH_LOG("%s: expected %s, the writer "	\
