@@ -6,6 +6,7 @@
 #   make run      setup + build + run every default case on the default kernels
 #   make check    setup + build + all tests
 #   make validate setup + build, then the proof on kernels built from source
+#   make bench    setup + build, then every figure of BENCHMARKS.md (run it alone)
 #   make SANITIZE=1 check   the same as check with the harness under ASan and UBSan
 
 CC      ?= gcc
@@ -173,8 +174,14 @@ validate: setup all
 stress: setup all
 	@rc=0; for t in ci/stress/*.sh; do sh $$t || rc=1; done; exit $$rc
 
-bench: all
+# The figures of BENCHMARKS.md (about 45 min on 2 cores; run it alone):
+# harness overhead, cold start, one kernel, the gate, the kernel matrix,
+# guest memory per case, bisection.
+bench: setup all
 	sh bench/run.sh
+	sh bench/speed.sh
+	sh bench/memory.sh
+	sh bench/bisect.sh
 
 clean:
 	rm -rf $(B)
