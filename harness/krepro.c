@@ -543,6 +543,16 @@ static void add_selection(struct run_cli *r, const char *arg)
 		usage_error("bad case '%s': expected CASE or CASE/SUBTEST", arg);
 }
 
+/* --level and --precision, the races' stopping rules (run and gate); false for others. */
+static bool stop_rule_option(int opt, double *level, double *precision)
+{
+	if (opt == OPT_LEVEL)
+		*level = parse_count("--level", optarg, 0, 99) / 100.0;
+	else if (opt == OPT_PRECISION)
+		*precision = parse_count("--precision", optarg, 1, 99) / 100.0;
+	return opt == OPT_LEVEL || opt == OPT_PRECISION;
+}
+
 /* One option of run; false for --help (printed). */
 static bool run_option(struct run_cli *r, int opt, char **argv)
 {
@@ -550,6 +560,8 @@ static bool run_option(struct run_cli *r, int opt, char **argv)
 
 	if (opt >= OPT_REPEAT && opt < OPT_LAST)
 		r->given[opt - OPT_REPEAT] = true;
+	if (stop_rule_option(opt, &o->level, &o->precision))
+		return true;
 	switch (opt) {
 	case 'k':
 		r->kspecs = xrealloc(r->kspecs, sizeof(char *) * (r->nk + 1));
@@ -567,12 +579,6 @@ static bool run_option(struct run_cli *r, int opt, char **argv)
 		break;
 	case OPT_SECONDS:
 		o->seconds = parse_count("--seconds", optarg, 1, 86400);
-		break;
-	case OPT_LEVEL:
-		o->level = parse_count("--level", optarg, 0, 99) / 100.0;
-		break;
-	case OPT_PRECISION:
-		o->precision = parse_count("--precision", optarg, 1, 99) / 100.0;
 		break;
 	case OPT_NEGATIVE:
 		o->negative = true;
@@ -951,6 +957,8 @@ static const struct option gate_options[] = {
 /* One option of gate; false for --help (printed). */
 static bool gate_option(struct gate_cli *gc, int opt, char **argv)
 {
+	if (stop_rule_option(opt, &gc->level, &gc->precision))
+		return true;
 	switch (opt) {
 	case OPT_BASELINE:
 		gc->g[0].spec = optarg;
@@ -992,12 +1000,6 @@ static bool gate_option(struct gate_cli *gc, int opt, char **argv)
 		break;
 	case OPT_ALLOW_SKIP:
 		gc->allow_skip = true;
-		break;
-	case OPT_LEVEL:
-		gc->level = parse_count("--level", optarg, 0, 99) / 100.0;
-		break;
-	case OPT_PRECISION:
-		gc->precision = parse_count("--precision", optarg, 1, 99) / 100.0;
 		break;
 	case 'h':
 		fputs(usage_text, stdout);
