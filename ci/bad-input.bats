@@ -97,6 +97,8 @@ error_lines() {
 -k host -j x|krepro: bad -j 'x': expected a whole number from 1 to 256
 -k host --repeat 1.5|krepro: bad --repeat '1.5': expected a whole number from 1 to 100000
 -k host --seconds -1|krepro: bad --seconds '-1': expected a whole number from 1 to 86400
+-k host --level 100|krepro: bad --level '100': expected a whole number from 0 to 99
+-k host --precision 0|krepro: bad --precision '0': expected a whole number from 1 to 99
 -k host --shard 0/1|krepro: bad --shard '0/1': expected I/N with 1 <= I <= N
 -k host --shard 3/2|krepro: bad --shard '3/2': expected I/N with 1 <= I <= N
 -k host --until-confident=0|krepro: bad --until-confident '0': expected a whole number from 1 to 100000
