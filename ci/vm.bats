@@ -93,6 +93,22 @@ PY
 	assert_host_clean
 }
 
+@test "gate with the baseline in the store: the candidate's hazards stop once decided against its counts" {
+	requires root qemu
+	S="$BATS_TEST_TMPDIR/store"
+	kr run -k host -c tar_race -o "$S/base"
+	base=$(json_get "$S/base/run.json" '"%d/%d" % next((s["k"], s["n"]) for s in d["results"][0]["subtests"] if s["name"] == "parallel_extractions_collide_exit_nonzero")')
+	kr gate --baseline host --candidate "$VM_KERNEL" -c tar_race --store "$S" -o "$S/g"
+	[[ "$output" == *"krepro: reusing $S/base for host"* ]]
+	rule() { json_get "$S/g/run.json" "next(s['race']['$2'] for s in d['results'][0]['subtests'] if s['name'] == '$1')"; }
+	[ "$(rule parallel_extractions_collide_exit_nonzero rule)" = "bound=0.1,base=$base,first" ]
+	[[ "$(rule parallel_extractions_collide_exit_nonzero stop)" == *"'first-hit'"* ||
+	   "$(rule parallel_extractions_collide_exit_nonzero stop)" == *"'baseline'"* ]]
+	# A protection's rule does not depend on the baseline.
+	[ "$(rule flock_serialised_extractions_are_exact rule)" = "bound=0.1,first" ]
+	assert_host_clean
+}
+
 @test "gate refuses the same kernel on both sides" {
 	kr gate --baseline host --candidate host
 	[ "$status" -eq 2 ]
