@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,20 +49,26 @@ const char *kvm_device(void)
 	return dev && *dev ? dev : "/dev/kvm";
 }
 
-/* The first line of `qemu -version`: part of the cache key. */
-static char *qemu_version(const char *qemu)
+/*
+ * Which QEMU binary this is, for the cache key: its inode, size and
+ * modification time change with every package upgrade.  Read with stat
+ * rather than `qemu -version`, which cost 0.09 s of every run.
+ */
+static char *qemu_identity(const char *qemu)
 {
-	char *argv[] = { (char *)qemu, "-version", NULL };
-	char *v = run_first_line(argv);
+	struct stat st;
 
-	return v ? v : xstrdup("unknown");
+	if (stat(qemu, &st))
+		return xstrdup("unknown");
+	return xasprintf("%llu %lld %lld.%09ld", (unsigned long long)st.st_ino,
+			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
-/* CACHE/accel/<hash of host kernel, QEMU path and version, device>. */
+/* CACHE/accel/<hash of host kernel, QEMU path and identity, device>. */
 static char *answer_path(const char *qemu, const char *cache)
 {
 	struct utsname u;
-	char *version = qemu_version(qemu), *key, *path;
+	char *version = qemu_identity(qemu), *key, *path;
 	uint64_t h = FNV1A_INIT;
 
 	uname(&u);

@@ -125,6 +125,7 @@ struct input {
 };
 
 struct inputs {
+	const char *cache;	/* CACHE, where ldd's answers are kept */
 	struct input *v;
 	int n;
 	struct buf modlist;	/* MODULES= value, load order */
@@ -258,10 +259,47 @@ static int resolve_modules(struct inputs *in, const struct kernel *k,
 	return 0;
 }
 
+/*
+ * What `ldd path` prints, kept in CACHE/ldd under the program's inode,
+ * size and modification time (a package upgrade changes them): ldd is a
+ * script that runs the loader, 0.05 s per tool of every run.  0, or -1.
+ */
+static int ldd_output(const char *cache, const char *path, struct buf *out)
+{
+	char *argv[3] = { "ldd", (char *)path, NULL }, *memo, *text, *key;
+	struct stat st;
+	uint64_t h;
+
+	if (stat(path, &st))
+		return -1;
+	key = xasprintf("%s %llu %lld %lld.%09ld", path, (unsigned long long)st.st_ino,
+			(long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	h = fnv1a(FNV1A_INIT, key, strlen(key) + 1);
+	memo = xasprintf("%s/ldd/%016llx", cache, (unsigned long long)h);
+	free(key);
+	text = read_file(memo, NULL);
+	if (text) {
+		buf_puts(out, text);
+		free(text);
+		free(memo);
+		return 0;
+	}
+	if (run_cmd(argv, out, NULL, true) != 0) {
+		free(memo);
+		return -1;
+	}
+	text = xasprintf("%s/ldd", cache);
+	if (!mkdir_p(text, 0755) && out->data)
+		write_file_atomic(memo, out->data, out->len);
+	free(text);
+	free(memo);
+	return 0;
+}
+
 /* The program and every shared object ldd says it needs. */
 static int resolve_tool(struct inputs *in, const char *name, char **err)
 {
-	char *path = which(name), *argv[3] = { "ldd", NULL, NULL };
+	char *path = which(name);
 	struct buf out = { 0 };
 	char *line, *next, *real;
 
@@ -271,8 +309,7 @@ static int resolve_tool(struct inputs *in, const char *name, char **err)
 	}
 	real = realpath(path, NULL);
 	add_input(in, real ? real : path, path, 0755, 0);
-	argv[1] = path;
-	if (run_cmd(argv, &out, NULL, true) == 0) {
+	if (ldd_output(in->cache, path, &out) == 0) {
 		for (line = out.data; line && *line; line = next) {
 			char *lib = NULL, *arrow, *sp;
 
@@ -430,6 +467,7 @@ char *initramfs_get(const struct image_spec *s, const char *cache,
 	int ret;
 
 	*built = 0;
+	in.cache = cache;
 	if (gather_inputs(&in, s, err))
 		goto out;
 	conf = xasprintf("CASE='%s'\nBINARY='%s'\nARGS='%s'\nMODULES='%s'\n", s->case_name,

@@ -349,8 +349,11 @@ static int check_cached(struct kernel *k, const char *dir, const char *tree,
 	}
 	free(dep);
 	free(text);
-	if (whole)
+	if (whole) {
+		/* Hashed once per run: kernel_prepare takes this one. */
+		memcpy(k->sha256, sha, sizeof(k->sha256));
 		return KERNEL_OK;
+	}
 	unlink(stamp);
 	return kernel_why(why, KERNEL_UNAVAILABLE, "cached kernel %s was damaged (%s: image or "
 			  "modules.dep missing, or the image changed)", k->spec, dir);
@@ -500,7 +503,7 @@ int kernel_prepare(struct kernel *k, const struct kernel_env *env, char **why)
 		rc = prepare_build(k, env, why);
 		break;
 	}
-	if (!rc && sha256_file(k->image, k->sha256))
+	if (!rc && !k->sha256[0] && sha256_file(k->image, k->sha256))
 		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot hash %s", k->image);
 	return rc;
 }
