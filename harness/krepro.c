@@ -1392,6 +1392,10 @@ static int bisect_step(void *ctx, const int *idx, int n, int rounds, struct step
 	if (r.nk) {
 		r.outdir = dir;
 		r.accel = bc->accel;
+		/* Bisection has its own statistics: an end's race estimates the
+		 * rate the later steps' rounds come from, so it spends its budget
+		 * rather than stopping at a first failure. */
+		r.o.level = 0;
 		add_selection(&r, bc->subtest);
 		if (rounds) {
 			cases_load(cases_dir(bc->root), &set);
