@@ -302,13 +302,15 @@ static void classify_no_case(struct pair *p, const struct guest_report *g, bool 
 	char *excerpt = console_crash_excerpt(g->console, 40);
 	char *last = last_line(g->console);
 
+	char *when = p->boot_late ? xasprintf(" (init did not start within %d s)", p->boot_late) :
+		     xstrdup(timed_out ? " (timed out)" : g->booted ? " (init ran, no BEGIN)" : "");
+
 	p->outcome = OUT_INFRA;
 	set_detail(p, xasprintf("kernel %s did not boot to the case%s%s%s%s",
-				p->kernel->spec,
-				timed_out ? " (timed out)" :
-				g->booted ? " (init ran, no BEGIN)" : "",
+				p->kernel->spec, when,
 				excerpt ? ": crashed during boot" : "",
 				*last ? "; console: " : "", last));
+	free(when);
 	free(last);
 	free(p->excerpt);
 	p->excerpt = excerpt;

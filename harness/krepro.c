@@ -748,7 +748,7 @@ static int execute_run(struct run_cli *r, const char *root, int argc, char **arg
 	bool need_vm;
 
 	/* Everything is checked before anything touches the system. */
-	if (console_cap_env(&o->console_cap, &why))
+	if (console_cap_env(&o->console_cap, &why) || boot_deadline_env(&o->boot_deadline, &why))
 		die(EXIT_USAGE, "%s", why);
 	cases_load(cases_dir(root), &set);
 	if (plan_check_selection(&set, r->sel, r->nsel, &why))

@@ -68,6 +68,27 @@ int console_cap_env(long long *cap, char **why)
 	return 0;
 }
 
+int boot_deadline_env(int *seconds, char **why)
+{
+	const char *env = getenv("KREPRO_BOOT_DEADLINE");
+	char *end;
+	long v;
+
+	*seconds = BOOT_DEADLINE_DEFAULT;
+	*why = NULL;
+	if (!env || !*env)
+		return 0;
+	errno = 0;
+	v = strtol(env, &end, 10);
+	if (errno || end == env || *end || v < 0 || v > 3600) {
+		*why = xasprintf("bad KREPRO_BOOT_DEADLINE '%s': expected seconds from 0 (none) "
+				 "to 3600", env);
+		return -1;
+	}
+	*seconds = v;
+	return 0;
+}
+
 bool results_full(const char *dir)
 {
 	struct statvfs fs;

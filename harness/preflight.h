@@ -30,6 +30,17 @@ int preflight_results(const char *dir, char **why);
 int console_cap_env(long long *cap, char **why);
 
 /*
+ * Seconds a VM's init has, from QEMU's start, to say BOOT on the channel
+ * when KREPRO_BOOT_DEADLINE is not set.  A Debian cloud kernel gets there
+ * in about 2 s under TCG on a busy 2-core machine (README, Reliability).
+ */
+#define BOOT_DEADLINE_DEFAULT 30
+/*
+ * KREPRO_BOOT_DEADLINE (seconds, 0: none, at most 3600), else the default.
+ * -1 with a one-line reason when the variable is malformed.
+ */
+int boot_deadline_env(int *seconds, char **why);
+/*
  * True when the filesystem holding dir has no block left: the files an
  * attempt wrote there (or a VM's serial logs) may have been cut short.
  */

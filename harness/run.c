@@ -346,11 +346,14 @@ static int start_pair(struct run_opts *o, struct pair *p)
 	int ret;
 
 	p->timed_out = false;
+	p->boot_late = 0;
 	p->started = now_monotonic();
 	p->deadline = p->started + p->timeout;
 	ret = start_target(o, p);
 	if (ret)
 		p->target.pid = 0;
+	/* From QEMU's start: building the guest image is not booting. */
+	p->boot_by = now_monotonic() + o->boot_deadline;
 	return ret;
 }
 
@@ -483,13 +486,32 @@ static void start_what_fits(struct run_opts *o, struct sched *sc)
 	}
 }
 
+/*
+ * A VM whose init has not said BOOT by the boot deadline: its kernel hangs
+ * before init (init runs ~2 s after QEMU starts under TCG here), and the
+ * case's whole timeout would only prove it later.  The channel is read
+ * once, at the deadline; true when the VM is to be killed.
+ */
+static bool boot_overdue(struct run_opts *o, struct pair *p, double now)
+{
+	if (p->kernel->kind == KERNEL_HOST || !o->boot_deadline || !p->boot_by ||
+	    now < p->boot_by)
+		return false;
+	p->boot_by = 0;		/* asked once per attempt */
+	if (channel_booted(p->channel, p->marker))
+		return false;
+	p->boot_late = o->boot_deadline;
+	return true;
+}
+
 /* Kill every pair past its deadline; it is reaped as timed out. */
 static void enforce_deadlines(struct run_opts *o, double now)
 {
 	for (int i = 0; i < o->npairs; i++) {
 		struct pair *p = &o->pairs[i];
 
-		if (p->target.pid > 0 && now > p->deadline && !p->timed_out) {
+		if (p->target.pid > 0 && !p->timed_out &&
+		    (now > p->deadline || boot_overdue(o, p, now))) {
 			p->timed_out = true;
 			target_kill(&p->target);
 		}

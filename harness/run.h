@@ -52,6 +52,8 @@ struct pair {
 	struct target target;	/* the attempt running now */
 	double started, deadline;
 	bool timed_out;
+	double boot_by;		/* a VM's init must have said BOOT by then */
+	int boot_late;		/* killed at the boot deadline: its seconds */
 	char marker[17];
 	char *initrd;
 	bool image_built;	/* the guest image was built, not reused */
@@ -113,6 +115,7 @@ struct run_opts {
 	const char *qemu;
 	const char *busybox;
 	long long console_cap;	/* bytes a VM's console or channel log may reach */
+	int boot_deadline;	/* seconds from QEMU's start to init's BOOT frame */
 	bool kvm;		/* the accelerator chosen for the run */
 	char *accel_reason;	/* why, one line */
 	char **argv;		/* for run.json */

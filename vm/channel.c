@@ -144,3 +144,16 @@ void guest_report_free(struct guest_report *r)
 	free(r->garbled);
 	memset(r, 0, sizeof(*r));
 }
+
+bool channel_booted(const char *path, const char *marker)
+{
+	char *text = read_text(path);
+	struct guest_report r;
+	bool booted;
+
+	channel_parse(text ? text : "", marker, &r);
+	booted = r.booted;
+	guest_report_free(&r);
+	free(text);
+	return booted;
+}

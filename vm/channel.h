@@ -43,5 +43,7 @@ struct guest_report {
  */
 void channel_parse(const char *text, const char *marker, struct guest_report *r);
 void guest_report_free(struct guest_report *r);
+/* The channel log at path holds this boot's BOOT frame: init runs. */
+bool channel_booted(const char *path, const char *marker);
 
 #endif

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The host target: the reproducer on the live kernel, in new mount and
- * PID namespaces with / private and a tmpfs over /tmp, so nothing of the
- * case ever exists on the host, not even after a SIGKILL of krepro.
+ * PID namespaces with / private and a tmpfs over /tmp (and over TMPDIR),
+ * so nothing of the case ever exists on the host, not even after a
+ * SIGKILL of krepro.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,11 +54,42 @@ static void __attribute__((noreturn)) isolation_failed(const char *step, int err
 }
 
 /*
- * In the namespace's init (pid 1 of the new PID namespace): /proc for
- * it, the private /tmp as working directory and TMPDIR, the budget,
- * stopping rules and negative knobs, then the reproducer.  Never returns.
+ * The case's working directory and TMPDIR: krepro's own TMPDIR when it
+ * names a directory, else /tmp.  What the case sets up there that the
+ * host sees - a loop device's backing file - then names the run that made
+ * it, so that two runs on one machine can tell theirs apart.
  */
-static void __attribute__((noreturn)) sandbox_exec(const struct target_job *j, int exe)
+static const char *sandbox_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && t[0] == '/' && is_dir(t) ? t : "/tmp";
+}
+
+/*
+ * Make dir private, /tmp being a fresh tmpfs already: under /tmp it is
+ * made inside that tmpfs, elsewhere it gets a tmpfs of its own.  Only
+ * this mount namespace sees either.  0 or -1 with errno.
+ */
+static int private_tmpdir(const char *dir)
+{
+	int ret;
+
+	if (!strcmp(dir, "/tmp") || str_starts(dir, "/tmp/")) {
+		ret = mkdir_p(dir, 01777);
+		errno = -ret;
+		return ret ? -1 : 0;
+	}
+	return mount("krepro", dir, "tmpfs", 0, "mode=1777");
+}
+
+/*
+ * In the namespace's init (pid 1 of the new PID namespace): /proc for
+ * it, the private TMPDIR as working directory, the budget, stopping
+ * rules and negative knobs, then the reproducer.  Never returns.
+ */
+static void __attribute__((noreturn)) sandbox_exec(const struct target_job *j, int exe,
+						   const char *tmpdir)
 {
 	char *argv[2 * 64 + 2];
 	int a = 0;
@@ -65,12 +97,12 @@ static void __attribute__((noreturn)) sandbox_exec(const struct target_job *j, i
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (mount("proc", "/proc", "proc", 0, NULL))
 		isolation_failed("mount /proc for the new PID namespace", errno, NULL);
-	if (chdir("/tmp"))
-		isolation_failed("enter the private /tmp", errno, NULL);
+	if (chdir(tmpdir))
+		isolation_failed("enter the private TMPDIR", errno, NULL);
 	/* The preflight's probe: every step above worked. */
 	if (!j->binary)
 		_exit(0);
-	setenv("TMPDIR", "/tmp", 1);
+	setenv("TMPDIR", tmpdir, 1);
 	if (j->rounds) {
 		char v[32];
 
@@ -102,6 +134,7 @@ static void __attribute__((noreturn)) sandbox(const struct target_job *j, int ou
 {
 	/* Opened before /tmp is covered: the project may live there. */
 	int exe = j->binary ? open(j->binary, O_PATH | O_CLOEXEC) : -1, status;
+	const char *tmpdir = sandbox_tmpdir();
 	pid_t init;
 
 	setpgid(0, 0);
@@ -119,11 +152,13 @@ static void __attribute__((noreturn)) sandbox(const struct target_job *j, int ou
 				 "then chroot DIR" : NULL);
 	if (mount("krepro", "/tmp", "tmpfs", 0, "mode=1777"))
 		isolation_failed("mount a private tmpfs on /tmp", errno, NULL);
+	if (private_tmpdir(tmpdir))
+		isolation_failed("make TMPDIR private", errno, NULL);
 	init = fork();
 	if (init < 0)
 		isolation_failed("fork the namespace's init", errno, NULL);
 	if (init == 0)
-		sandbox_exec(j, exe);
+		sandbox_exec(j, exe, tmpdir);
 	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
 		;
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
