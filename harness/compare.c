@@ -309,6 +309,11 @@ static char *load_one(struct matrix *m, const char *dir, const char *only)
 	why = note_shard(m, root, dir);
 	if (!why)
 		add_run(m, root, dir, only);
+	/* Stopped by a signal: what it finished is read, the rest is infra. */
+	if (!why && jget_bool(root, "interrupted", false)) {
+		m->incomplete = xrealloc(m->incomplete, sizeof(char *) * (m->nincomplete + 1));
+		m->incomplete[m->nincomplete++] = xstrdup(dir);
+	}
 	json_decref(root);
 	free(file);
 	return why;
@@ -755,5 +760,8 @@ void matrix_free(struct matrix *m)
 	free(m->kernels);
 	free(m->rows);
 	free(m->shards);
+	for (int i = 0; i < m->nincomplete; i++)
+		free(m->incomplete[i]);
+	free(m->incomplete);
 	memset(m, 0, sizeof(*m));
 }

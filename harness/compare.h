@@ -78,6 +78,8 @@ struct matrix {
 	bool allow_skip;	/* a skip where the baseline passed is no failure */
 	struct shard_seen *shards;	/* while loading: the shards seen */
 	int nshards;
+	char **incomplete;	/* run directories whose run was interrupted */
+	int nincomplete;
 };
 
 const char *change_name(enum change c);

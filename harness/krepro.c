@@ -734,6 +734,16 @@ static void default_kernels(struct run_opts *o)
 	}
 }
 
+/* What a krepro killed earlier left half-made in the cache goes, in one line. */
+static void sweep_cache(const char *cache)
+{
+	int n = cache_sweep(cache);
+
+	if (n > 0)
+		warnx_("removed %d half-made cache entr%s in %s (left by a krepro that was "
+		       "killed)", n, n == 1 ? "y" : "ies", cache);
+}
+
 /*
  * Check everything, prepare the kernels, plan the pairs and run them:
  * the run that r describes, whether parsed from run's command line or
@@ -765,6 +775,8 @@ static int execute_run(struct run_cli *r, const char *root, int argc, char **arg
 	if (!r->nk)
 		default_kernels(o);
 	o->cache = cache_dir();
+	if (need_vm)
+		sweep_cache(o->cache);
 	for (int i = 0; i < o->nkernels; i++)
 		prepare_or_die(&o->kernels[i], root);
 	if (need_vm)
@@ -881,6 +893,9 @@ static int cmd_compare(int argc, char **argv)
 		die(EXIT_USAGE, "cannot compare: baseline %s is not in the run directories",
 		    baseline);
 	m.allow_skip = allow_skip;
+	for (int i = 0; i < m.nincomplete; i++)
+		warnx_("%s is an incomplete run: it was interrupted; the pairs it had not "
+		       "finished are infra (interrupted)", m.incomplete[i]);
 	matrix_classify(&m);
 	emit_report(&m, f, &vo, strict);
 	rc = matrix_exit_code(&m, strict);

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,61 @@ static int use_cached(struct kernel *k, const char *dir, const char *tree,
 {
 	read_stamp(k, stamp);
 	return check_cached(k, dir, tree, stamp, why);
+}
+
+/* Remove dir's entries that start with prefix and that stale() says are. */
+static int sweep_dir(const char *dir, const char *prefix, bool (*stale)(const char *name))
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		char *path;
+
+		if (!str_starts(de->d_name, prefix) || !stale(de->d_name))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		n += remove_tree(path) == 0;
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Any fetch directory: sweep_dir runs it only while holding the fetch lock. */
+static bool any_fetch(const char *name)
+{
+	return true;
+}
+
+/* NAME.tmp.PID of write_file_atomic whose writer is gone. */
+static bool writer_gone(const char *name)
+{
+	const char *tmp = strstr(name, ".tmp.");
+	char *end;
+	long pid = tmp ? strtol(tmp + 5, &end, 10) : 0;
+
+	return pid > 0 && !*end && kill(pid, 0) && errno == ESRCH;
+}
+
+int cache_sweep(const char *cache)
+{
+	char *kernels = xasprintf("%s/kernels", cache), *initrd = xasprintf("%s/initrd", cache);
+	char *lockpath = xasprintf("%s/lock", kernels);
+	int lock = open(lockpath, O_RDWR | O_CLOEXEC), n = 0;
+
+	/* A fetch that is running holds the lock: its directory is left alone. */
+	if (lock >= 0 && !flock(lock, LOCK_EX | LOCK_NB))
+		n += sweep_dir(kernels, ".fetch.", any_fetch);
+	if (lock >= 0)
+		close(lock);
+	n += sweep_dir(initrd, "", writer_gone);
+	free(kernels);
+	free(initrd);
+	free(lockpath);
+	return n;
 }
 
 static int prepare_debian(struct kernel *k, const char *cache, char **why)

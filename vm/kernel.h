@@ -64,6 +64,13 @@ int debian_version_cmp(const char *a, const char *b);
 const char *kernel_flavour(const char *name);
 /* A prepared Debian kernel's changelog in the cache, or NULL. */
 char *kernel_changelog(const struct kernel *k, const char *cache);
+/*
+ * Remove what a krepro killed earlier left half-made in the cache: fetch
+ * directories (kernels/.fetch.PID, when no fetch holds the lock) and guest
+ * images being written (initrd/NAME.tmp.PID, when PID is gone).  Complete
+ * entries are never touched.  Returns how many were removed.
+ */
+int cache_sweep(const char *cache);
 /* Names of the kernels already unpacked in the cache. */
 int cached_kernels(const char *cache, char ***names);
 
