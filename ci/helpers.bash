@@ -6,6 +6,13 @@ KREPRO="$ROOT/build/krepro"
 # The kernel the VM tests boot; any Debian cloud image apt offers will do.
 VM_KERNEL="${KREPRO_TEST_KERNEL:-debian:6.1.0-56-cloud-amd64}"
 
+# Each test's own TMPDIR: krepro's host sandbox makes its private directory
+# there, so a loop device a case sets up names this test (its backing file
+# is under it) and assert_host_clean never counts another run's.
+if [ -n "${BATS_TEST_TMPDIR:-}" ]; then
+	export TMPDIR="$BATS_TEST_TMPDIR"
+fi
+
 # Run krepro, keep status and output, and log both: bats shows the log
 # only when a test fails.
 kr() {
@@ -32,18 +39,19 @@ requires() {
 	done
 }
 
-# Nothing a run may leave behind: krepro's mounts and temp trees, VMs
-# started for this test (their logs live in its temp dir), loop devices
-# backed by krepro's files.
+# Nothing this test's runs may leave behind: mounts, temp trees, VMs and
+# loop devices, each recognised by this test's directory (its TMPDIR,
+# where the VM logs and the sandbox's backing files live), so that
+# another checkout testing on the same machine is never counted.
 assert_host_clean() {
-	local left
-	left=$(findmnt -rn -o TARGET | grep -E '^/tmp/krepro' || true)
+	local left mine="$BATS_TEST_TMPDIR"
+	left=$(findmnt -rn -o TARGET | grep -F "$mine" || true)
 	[ -z "$left" ] || { echo "mounts left: $left" >&2; return 1; }
-	left=$(ls -d /tmp/krepro-host.* /tmp/krepro-loop-image.* /tmp/krepro-* 2>/dev/null || true)
+	left=$(ls -d "$mine"/krepro-* 2>/dev/null || true)
 	[ -z "$left" ] || { echo "temp trees left: $left" >&2; return 1; }
-	left=$(pgrep -af qemu-system | grep -F "$BATS_TEST_TMPDIR" || true)
+	left=$(pgrep -af qemu-system | grep -F "$mine" || true)
 	[ -z "$left" ] || { echo "qemu left: $left" >&2; return 1; }
-	left=$(losetup -a 2>/dev/null | grep -E 'krepro|bats' || true)
+	left=$(losetup -a 2>/dev/null | grep -F "$mine" || true)
 	[ -z "$left" ] || { echo "loop devices left: $left" >&2; return 1; }
 }
 

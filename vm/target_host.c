@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The host target: the reproducer on the live kernel, in new mount and
- * PID namespaces with / private and a tmpfs over /tmp (and over TMPDIR),
+ * PID namespaces with / private and a tmpfs over /tmp (TMPDIR inside it),
  * so nothing of the case ever exists on the host, not even after a
  * SIGKILL of krepro.
  */
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -54,33 +55,35 @@ static void __attribute__((noreturn)) isolation_failed(const char *step, int err
 }
 
 /*
- * The case's working directory and TMPDIR: krepro's own TMPDIR when it
- * names a directory, else /tmp.  What the case sets up there that the
- * host sees - a loop device's backing file - then names the run that made
- * it, so that two runs on one machine can tell theirs apart.
+ * The case's working directory and TMPDIR, made inside the private /tmp:
+ * krepro's own TMPDIR when it names a directory (under /tmp as it is,
+ * elsewhere as /tmp/PATH), else /tmp.  What the case sets up that the host
+ * sees - a loop device's backing file - then names the run that made it,
+ * so that two runs on one machine can tell theirs apart.
  */
-static const char *sandbox_tmpdir(void)
+static char *sandbox_tmpdir(void)
 {
 	const char *t = getenv("TMPDIR");
 
-	return t && t[0] == '/' && is_dir(t) ? t : "/tmp";
+	if (!t || t[0] != '/' || !is_dir(t))
+		return xstrdup("/tmp");
+	return str_starts(t, "/tmp/") ? xstrdup(t) : xasprintf("/tmp%s", t);
 }
 
 /*
- * Make dir private, /tmp being a fresh tmpfs already: under /tmp it is
- * made inside that tmpfs, elsewhere it gets a tmpfs of its own.  Only
- * this mount namespace sees either.  0 or -1 with errno.
+ * Make dir in the fresh tmpfs on /tmp, writable by anyone as /tmp is (a
+ * case's unprivileged user writes there; mkdir_p's modes pass the umask).
+ * 0 or -1 with errno.
  */
 static int private_tmpdir(const char *dir)
 {
-	int ret;
+	int ret = mkdir_p(dir, 0755);
 
-	if (!strcmp(dir, "/tmp") || str_starts(dir, "/tmp/")) {
-		ret = mkdir_p(dir, 01777);
+	if (ret) {
 		errno = -ret;
-		return ret ? -1 : 0;
+		return -1;
 	}
-	return mount("krepro", dir, "tmpfs", 0, "mode=1777");
+	return chmod(dir, 01777);
 }
 
 /*
@@ -134,7 +137,7 @@ static void __attribute__((noreturn)) sandbox(const struct target_job *j, int ou
 {
 	/* Opened before /tmp is covered: the project may live there. */
 	int exe = j->binary ? open(j->binary, O_PATH | O_CLOEXEC) : -1, status;
-	const char *tmpdir = sandbox_tmpdir();
+	char *tmpdir = sandbox_tmpdir();
 	pid_t init;
 
 	setpgid(0, 0);

@@ -1,18 +1,24 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# kill-trials.sh [TRIALS] - SIGKILL krepro at random moments (make stress).
+# kill-trials.sh [TRIALS] - SIGKILL krepro at random moments while it runs
+# (make stress).
 #
 # TRIALS host-mode runs and TRIALS VM runs (default 20 each), cycling
 # through the default cases; every fourth VM trial starts from an empty
-# kernel cache, so some kills land in the Debian fetch and the guest image
-# build.  After each kill: the host's mounts, loop devices, krepro temp
-# trees, processes (qemu, reproducers, sandbox holders) and kernel taint
-# are compared with a snapshot taken before; then a krepro start on the
-# same cache must leave nothing half-made behind.  Leftovers are counted
-# (goal 0) and cleaned, so each trial starts as clean as the first.  Run
-# it alone: other krepro runs on the machine look like leftovers, and the
-# clean-up after a dirty trial kills krepro's VMs.
+# kernel cache, so that kills land in the Debian fetch and the guest image
+# build.  Each case's run is timed once first (warm; the cold one once
+# too), and each kill comes at a random moment inside that time; it counts
+# as landed only when krepro was still running right before it.
+#
+# Every trial is its own: its own TMPDIR (where the host sandbox puts a
+# case's backing files), result directory and, cold, KREPRO_CACHE, all
+# under one directory of this script.  The snapshots before and after
+# (mounts, loop devices, temp trees, processes, kernel taint) and the
+# clean-up after a dirty trial look only at what names that trial's
+# directory - by path, or by TMPDIR in a process's environment - so other
+# krepro runs on the machine are neither counted nor touched.  Then a
+# krepro start on the same cache must leave nothing half-made in it.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -26,73 +32,141 @@ kernel=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64$
 cases="chroot_propagation ovl_whiteout tar_protocol loop_image tar_race tmpfiles_age"
 say() { echo "kill-trials: $*"; }
 
-snapshot() { # FILE: what a run may leave behind
+# The processes of trial directory D: those with its TMPDIR (krepro passes
+# its environment to QEMU, apt and the sandbox, which hands the same
+# TMPDIR to the reproducer).  Not the command line: this script's own
+# greps name D there.
+trial_pids() { # D
+	for p in /proc/[0-9]*; do
+		if tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qxF "TMPDIR=$1/tmp"; then
+			echo "${p#/proc/}"
+		fi
+	done
+}
+
+snapshot() { # FILE D: what trial D may leave behind, nothing else
 	{
-		echo "## mounts"; findmnt -rn -o TARGET | sort
-		echo "## loops"; losetup -a -n -O BACK-FILE 2>/dev/null | sort
-		echo "## temp"; ls -d /tmp/krepro* /var/tmp/krepro* 2>/dev/null | grep -v "$work" | sort
-		echo "## procs"; pgrep -a -f 'qemu-system|build/repro/|krepro' | grep -v -e "$$" \
-			-e kill-trials -e pgrep | sed 's/^[0-9]* //' | sort
+		echo "## mounts"; findmnt -rn -o TARGET,SOURCE | grep -F "$2/" | sort
+		echo "## loops"; losetup -a -n -O NAME,BACK-FILE 2>/dev/null | grep -F "$2/" | sort
+		echo "## temp"; find "$2/tmp" -mindepth 1 -maxdepth 1 2>/dev/null | sort
+		echo "## procs"; for pid in $(trial_pids "$2"); do
+			tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-160
+			echo; done | grep . | sort
 		echo "## taint"; cat /proc/sys/kernel/tainted
 	} > "$1" 2>/dev/null || true
 }
 
-# Undo what a trial left, so the next one starts clean (counted before).
-clean_up() {
-	pkill -9 -f 'qemu-system.*krepro' 2>/dev/null || true
-	pkill -9 -f "$top/build/repro/" 2>/dev/null || true
-	findmnt -rn -o TARGET | grep -E '^/(tmp|var/tmp)/krepro' | sort -r |
-		while read -r m; do umount -l "$m" 2>/dev/null || true; done
-	losetup -a -n -O NAME,BACK-FILE 2>/dev/null | grep krepro |
-		while read -r dev _; do losetup -d "$dev" 2>/dev/null || true; done
-	rm -rf /tmp/krepro-* 2>/dev/null || true
+# What the trial left half-made in a cache: fetch dirs and temp files of
+# krepro pid P (the shared cache: only P's; a trial's own cache: all).
+cache_temps() { # CACHE PID
+	if [ "$1" = /var/cache/krepro ]; then
+		ls -d "$1/kernels/.fetch.$2" "$1"/initrd/*.tmp."$2" 2>/dev/null || true
+	else
+		ls -d "$1"/kernels/.fetch.* "$1"/initrd/*.tmp.* 2>/dev/null || true
+	fi
 }
 
-# One trial: start krepro, kill it after a random delay, compare.
-trial() { # N MODE KERNEL CASE CACHE MAXDELAY
-	n=$1 mode=$2 k=$3 c=$4 cache=$5 max=$6
-	snapshot "$work/before"
-	delay=$(awk -v s="$n$$" -v m="$max" 'BEGIN { srand(s); printf "%.1f", 0.3 + rand() * m }')
-	KREPRO_CACHE=$cache "$krepro" run -k "$k" -c "$c" -o "$work/out-$mode-$n" \
-		> "$work/log-$mode-$n" 2>&1 &
+# Undo what trial D left, so the next trial starts clean (counted before).
+clean_up() { # D
+	for pid in $(trial_pids "$1"); do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	findmnt -rn -o TARGET | grep -F "$1/" | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	losetup -a -n -O NAME,BACK-FILE 2>/dev/null | grep -F "$1/" |
+		while read -r dev _; do losetup -d "$dev" 2>/dev/null || true; done
+}
+
+# Seconds one complete run of CASE takes (warm cache, or CACHE).
+measure() { # MODE KERNEL CASE CACHE
+	d=$work/measure-$1-$3
+	mkdir -p "$d/tmp"
+	s=$(date +%s.%N)
+	TMPDIR=$d/tmp KREPRO_CACHE=$4 "$krepro" run -k "$2" -c "$3" -o "$d/out" \
+		> "$d/log" 2>&1 || true
+	echo "$(date +%s.%N) - $s" | bc
+}
+
+# Where a cold run was when it was killed: the fetch, the image, the VM.
+phase() { # CACHE
+	if ! ls "$1"/kernels/debian/*/ready >/dev/null 2>&1; then echo "kernel fetch"
+	elif ! ls "$1"/initrd/*.cpio >/dev/null 2>&1; then echo "image build"
+	else echo "VM"; fi
+}
+
+# One trial: start krepro, kill it inside its run time, compare.
+trial() { # N MODE KERNEL CASE CACHE SECONDS
+	n=$1 mode=$2 k=$3 c=$4 cache=$5 secs=$6
+	d=$work/$mode-$n
+	mkdir -p "$d/tmp"
+	snapshot "$d.before" "$d"
+	delay=$(awk -v s="$n$$" -v m="$secs" 'BEGIN { srand(s); printf "%.2f", 0.2 + rand() * (m * 0.9 - 0.2) }')
+	TMPDIR=$d/tmp KREPRO_CACHE=$cache "$krepro" run -k "$k" -c "$c" -o "$d/out" \
+		> "$d/log" 2>&1 &
 	pid=$!
 	sleep "$delay"
-	# A run that ended before its kill proves less: say which it was.
-	if kill -9 "$pid" 2>/dev/null; then when="killed at ${delay} s"; else when="ended before ${delay} s"; fi
+	where=$(if [ "$cache" != /var/cache/krepro ]; then phase "$cache"; else echo run; fi)
+	# Counted only when krepro was still running right before the kill.
+	if kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null; then
+		landed=$((landed + 1)); when="killed at $delay s of ${secs} s, in the $where"
+	else
+		when="ended before $delay s"
+	fi
 	wait "$pid" 2>/dev/null || true
 	sleep 3		# PDEATHSIG and the kernel's own teardown
-	snapshot "$work/after"
-	left=$(diff "$work/before" "$work/after" | grep '^>' || true)
-	# The next start on the same cache: it must not trip over what is left.
-	KREPRO_CACHE=$cache "$krepro" run -k "$k" -c "$c" --show-command \
-		> "$work/next-$mode-$n" 2>&1 || left="$left
-> next start failed: $(tail -n 1 "$work/next-$mode-$n")"
+	snapshot "$d.after" "$d"
+	left=$(diff "$d.before" "$d.after" | grep '^>' || true)
+	# The next start on the same cache removes what is half-made, or fails.
+	if [ "$mode" = vm ]; then
+		TMPDIR=$d/tmp KREPRO_CACHE=$cache "$krepro" run -k "$k" -c "$c" --show-command \
+			> "$d/next" 2>&1 || left="$left
+> next start failed: $(tail -n 1 "$d/next")"
+		grep -h 'half-made' "$d/next" | sed 's/^/    next start: /' || true
+	fi
+	t=$(cache_temps "$cache" "$pid")
+	[ -z "$t" ] || left="$left
+> half-made in the cache: $t"
 	if [ -n "$left" ]; then
-		echo "$left" > "$work/left-$mode-$n"
 		say "$mode trial $n ($c, $when): LEFT $(echo "$left" | wc -l) item(s):"
 		echo "$left" | sed 's/^/    /'
-		clean_up
+		clean_up "$d"
 		return 1
 	fi
 	say "$mode trial $n ($c, $when): clean"
 }
 
-host_left=0 vm_left=0 i=0
+landed=0 host_left=0 vm_left=0
+say "timing one run of each case (host, then $kernel)"
+for c in $cases; do
+	eval "host_$c=$(measure host host "$c" /var/cache/krepro)"
+	eval "vm_$c=$(measure vm "$kernel" "$c" /var/cache/krepro)"
+	eval "say \"  $c: host \$host_$c s, VM \$vm_$c s\""
+done
+mkdir -p "$work/cold-measure"
+cold=$(measure cold "$kernel" ovl_whiteout "$work/cold-measure")
+rm -rf "$work/cold-measure"
+say "  cold cache (fetch, image build, VM) ovl_whiteout: $cold s"
+i=0
 while [ "$i" -lt "$trials" ]; do
 	i=$((i + 1))
 	c=$(echo $cases | cut -d' ' -f$(( (i - 1) % 6 + 1 )))
-	trial "$i" host host "$c" /var/cache/krepro 8 || host_left=$((host_left + 1))
+	eval "secs=\$host_$c"
+	trial "$i" host host "$c" /var/cache/krepro "$secs" || host_left=$((host_left + 1))
 done
 i=0
 while [ "$i" -lt "$trials" ]; do
 	i=$((i + 1))
 	c=$(echo $cases | cut -d' ' -f$(( (i - 1) % 6 + 1 )))
 	cache=/var/cache/krepro
+	eval "secs=\$vm_$c"
 	if [ $((i % 4)) -eq 1 ]; then
-		cache=$work/cache-$i	# cold: the fetch and the image build get killed
+		# Cold: the fetch and the image build take most of the time.
+		cache=$work/cache-$i secs=$cold c=ovl_whiteout
+		mkdir -p "$cache"
 	fi
-	trial "$i" vm "$kernel" "$c" "$cache" 12 || vm_left=$((vm_left + 1))
+	trial "$i" vm "$kernel" "$c" "$cache" "$secs" || vm_left=$((vm_left + 1))
 	rm -rf "$work/cache-$i"
 done
-say "trials with leftovers: host $host_left/$trials, VM $vm_left/$trials (goal 0 of $((2 * trials)))"
-[ "$host_left" -eq 0 ] && [ "$vm_left" -eq 0 ]
+total=$((2 * trials))
+say "landed $landed/$total, leftovers $((host_left + vm_left))/$total (host $host_left/$trials, VM $vm_left/$trials)"
+[ "$host_left" -eq 0 ] && [ "$vm_left" -eq 0 ] && [ "$landed" -eq "$total" ]
