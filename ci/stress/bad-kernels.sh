@@ -6,7 +6,9 @@
 # before init, and a file with an x86 boot header that is no kernel.  Each
 # must end in infra after one retry, with its reason; the good kernel's
 # result must be untouched; the run exits 3.  A file that is not even a
-# boot image is bad input: one line, exit 2, before anything runs.
+# boot image is bad input: one line, exit 2, before anything runs.  The
+# hang kernel then runs a case with a long timeout: the boot deadline
+# must make it infra in two short tries.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -47,6 +49,19 @@ for r in d["results"]:
     bad += not ok
 sys.exit(1 if bad else 0)
 PY
+# The boot deadline: the hang kernel with a case whose timeout (120 s) is
+# far past it is infra after two attempts of about KREPRO_BOOT_DEADLINE
+# (30 s) each, not of the case's timeout each (240 s in all).
+start=$(date +%s)
+set +e
+"$krepro" run -k "$hang" -c chroot_propagation -o "$out/hang" > "$out/hang.log" 2>&1
+rc=$?
+set -e
+took=$(( $(date +%s) - start ))
+[ "$rc" -eq 3 ] || fail "the hang kernel's run exited $rc, not 3"
+grep -q 'init did not start within' "$out/hang/run.json" || fail "the hang kernel's detail does not name the boot deadline"
+[ "$took" -lt 120 ] || fail "the hang kernel took $took s to be infra (the boot deadline is 30 s a try)"
+say "the kernel that hangs before init is infra after two tries in $took s (chroot_propagation's timeout: 120 s)"
 head -c 4096 /dev/urandom > "$out/random"
 set +e
 msg=$("$krepro" run -k "file:$out/random" -c selftest_contract/holds -o "$out/r2" 2>&1)

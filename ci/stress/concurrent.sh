@@ -106,7 +106,10 @@ two_builds() {
 	[ "$spec_a" = "$spec_b" ] || bad "the two builds name different images"
 	img=${spec_a#file:}
 	[ "$(dd if="$img" bs=1 skip=514 count=4 2>/dev/null)" = HdrS ] || bad "$img is not a bzImage"
-	say "  build logs: $(grep -h '^krepro: build:' "$work"/build-*.log | sort | uniq -c | sed 's/^ *//' | paste -sd';')"
+	# The second waits on the work directory's lock, then finds the image.
+	n=$(cat "$work"/build-*.log | grep -c '^krepro: build: compiled in' || true)
+	say "  compiled $n time(s): $(grep -h '^krepro: build: compiled in' "$work"/build-*.log)"
+	[ "$n" -eq 1 ] || bad "the tree was compiled $n times, not once"
 	ls "$cache"/build/images | grep -q . || bad "no image in the cache"
 	[ "$(ls "$cache"/build/images | wc -l)" -eq 1 ] || bad "more than one image for one build"
 }
