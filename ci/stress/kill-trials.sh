@@ -127,6 +127,11 @@ attempt() { # N MODE KERNEL CASE CACHE SECONDS
 > next start failed: $(tail -n 1 "$d/next")"
 		grep -h 'half-made' "$d/next" | sed 's/^/    next start: /' || true
 	fi
+	# /tmp itself: the sandbox covers it, so nothing of krepro's should
+	# appear there; whose a new entry is cannot be told, so it is shown,
+	# not counted.
+	find /tmp -maxdepth 1 -name 'krepro*' -newer "$d.before" 2>/dev/null |
+		sed 's/^/    note: new in \/tmp during the trial (not counted: maybe another run): /'
 	t=$(cache_temps "$cache" "$pid")
 	[ -z "$t" ] || left="$left
 > half-made in the cache: $t"

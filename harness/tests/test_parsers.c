@@ -168,6 +168,24 @@ TEST(a_line_cut_off_mid_way_is_no_result)
 	ktap_free(&k);
 }
 
+/* The boot deadline asks the channel log whether this boot's init ran. */
+TEST(a_boot_is_seen_only_with_its_own_marker)
+{
+	char path[] = "/tmp/krepro-unit-chan.XXXXXX";
+	int fd = mkstemp(path);
+	static const char log[] = "[ 0.5] KREPRO-other BOOT uname=6.1 taint=0\n"
+				  "KREPRO-m BOOT uname=6.1 taint=0\n";
+
+	CHECK(fd >= 0);
+	CHECK(!channel_booted(path, "m"));	/* empty: QEMU has just started */
+	CHECK(write(fd, log, strlen(log)) == (ssize_t)strlen(log));
+	close(fd);
+	CHECK(channel_booted(path, "m"));
+	CHECK(!channel_booted(path, "x"));	/* another boot's marker */
+	unlink(path);
+	CHECK(!channel_booted(path, "m"));	/* no log at all */
+}
+
 static struct pair make_pair(struct case_decl *c, struct kernel *k)
 {
 	struct pair p = { .kernel = k, .kase = c };
@@ -198,6 +216,12 @@ TEST(a_run_is_classified_from_the_kernel_evidence)
 	g.uname = g.version = g.ktap = g.module_errors = "";
 	classify_vm(&p, &g, "qemu: bad kernel", false);
 	CHECK(p.outcome == OUT_INFRA);
+
+	/* Killed at the boot deadline: infra, and the detail says why. */
+	p = make_pair(&c, &k);
+	p.boot_late = 30;
+	classify_vm(&p, &g, "[0.6] hanging before init\n", true);
+	CHECK(p.outcome == OUT_INFRA && strstr(p.detail, "init did not start within 30 s"));
 
 	/* Panic after BEGIN: crash, never pass. */
 	p = make_pair(&c, &k);
