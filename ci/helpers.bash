@@ -51,8 +51,13 @@ assert_host_clean() {
 	[ -z "$left" ] || { echo "temp trees left: $left" >&2; return 1; }
 	left=$(pgrep -af qemu-system | grep -F "$mine" || true)
 	[ -z "$left" ] || { echo "qemu left: $left" >&2; return 1; }
-	left=$(losetup -a 2>/dev/null | grep -F "$mine" || true)
+	left=$(my_loops)
 	[ -z "$left" ] || { echo "loop devices left: $left" >&2; return 1; }
+}
+
+# This test's loop devices: their backing files are under its TMPDIR.
+my_loops() {
+	losetup -a 2>/dev/null | grep -F "$BATS_TEST_TMPDIR" || true
 }
 
 # Read one field of run.json with python3's json module.

@@ -116,27 +116,26 @@ load helpers
 	[ "$(sub mode_0444_does_not_stop_root '["outcome"]')" = pass ]
 	[ "$(sub drop_caches_alone_keeps_readers_clean '["outcome"]')" = pass ]
 	[ "$(sub read_only_loop_device_refuses_writes '["outcome"]')" = pass ]
-	[ -z "$(losetup -a)" ]
+	[ -z "$(my_loops)" ]
 	assert_host_clean
 }
 
 @test "killing krepro in the middle of loop_image leaves no loop device, mount or process" {
 	requires root
-	before=$(losetup -a | wc -l)
 	"$KREPRO" run -k host -c loop_image -o "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
-		[ "$(losetup -a | wc -l)" -gt "$before" ] && break
+		[ -n "$(my_loops)" ] && break
 		sleep 0.2
 	done
-	[ "$(losetup -a | wc -l)" -gt "$before" ]
+	[ -n "$(my_loops)" ]
 	kill -KILL "$pid"
 	wait "$pid" || true
 	for _ in $(seq 50); do
-		[ "$(losetup -a | wc -l)" -eq "$before" ] && [ -z "$(pgrep -f build/repro/loop_image || true)" ] && break
+		[ -z "$(my_loops)" ] && [ -z "$(pgrep -f "$ROOT/build/repro/loop_image" || true)" ] && break
 		sleep 0.2
 	done
-	[ "$(losetup -a | wc -l)" -eq "$before" ]
-	[ -z "$(pgrep -f build/repro/loop_image || true)" ]
+	[ -z "$(my_loops)" ]
+	[ -z "$(pgrep -f "$ROOT/build/repro/loop_image" || true)" ]
 	assert_host_clean
 }
