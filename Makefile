@@ -170,7 +170,10 @@ validate: setup all
 	@rc=0; sh vm/known-bad/validate.sh || rc=1; sh vm/known-bad/bisect.sh || rc=1; exit $$rc
 
 # Reliability tests longer than CI allows: bad kernels (built to panic or
-# hang before init, a boot header on random bytes) in a matrix with a good one.
+# hang before init, a boot header on random bytes) in a matrix with a good
+# one, and the hang kernel against the boot deadline; SIGKILL trials (host
+# and VM, every case, cold caches); two runs and two builds at once on one
+# cold cache.
 stress: setup all
 	@rc=0; for t in ci/stress/*.sh; do sh $$t || rc=1; done; exit $$rc
 

@@ -519,6 +519,23 @@ make_chroot() {
 	[ ! -e "$OUT" ]
 }
 
+@test "environment: a malformed KREPRO_BOOT_DEADLINE or KREPRO_CONSOLE_CAP is one line, exit 2, nothing created" {
+	requires root
+	local v
+	for v in 12x -1 1.5 3601; do
+		KREPRO_BOOT_DEADLINE=$v kr run -k host -c selftest_contract/holds -o "$OUT"
+		[ "$status" -eq 2 ]
+		[ "$output" = "krepro: bad KREPRO_BOOT_DEADLINE '$v': expected whole seconds from 0 (none) to 3600" ]
+		[ ! -e "$OUT" ]
+	done
+	for v in 10 1G x; do
+		KREPRO_CONSOLE_CAP=$v kr run -k host -c selftest_contract/holds -o "$OUT"
+		[ "$status" -eq 2 ]
+		[ "$output" = "krepro: bad KREPRO_CONSOLE_CAP '$v': expected bytes, or a number with K or M, from 64K to 4096M" ]
+		[ ! -e "$OUT" ]
+	done
+}
+
 # ---- the table ----
 
 @test "every row of docs/bad-input.md names a test that exists, and every test here has a row" {

@@ -45,21 +45,36 @@ int preflight_results(const char *dir, char **why)
 	return *why ? -1 : 0;
 }
 
+/*
+ * The number at the start of environment variable name, and what follows
+ * it in *rest (NULL when there is no number); false when name is unset or
+ * empty, which means the default.
+ */
+static bool env_number(const char *name, const char **text, double *v, char **rest)
+{
+	*text = getenv(name);
+	if (!*text || !**text)
+		return false;
+	errno = 0;
+	*v = strtod(*text, rest);
+	if (errno || *rest == *text)
+		*rest = NULL;
+	return true;
+}
+
 int console_cap_env(long long *cap, char **why)
 {
-	const char *env = getenv("KREPRO_CONSOLE_CAP");
+	const char *env;
 	char *end;
 	double v;
 
 	*cap = CONSOLE_CAP_DEFAULT;
 	*why = NULL;
-	if (!env || !*env)
+	if (!env_number("KREPRO_CONSOLE_CAP", &env, &v, &end))
 		return 0;
-	errno = 0;
-	v = strtod(env, &end);
-	if (*end == 'K' || *end == 'M')
+	if (end && (*end == 'K' || *end == 'M'))
 		v *= *end++ == 'K' ? 1024 : 1024 * 1024;
-	if (errno || end == env || *end || v < 64 * 1024 || v > 4096.0 * 1024 * 1024) {
+	if (!end || *end || v < 64 * 1024 || v > 4096.0 * 1024 * 1024) {
 		*why = xasprintf("bad KREPRO_CONSOLE_CAP '%s': expected bytes, or a number "
 				 "with K or M, from 64K to 4096M", env);
 		return -1;
@@ -70,19 +85,17 @@ int console_cap_env(long long *cap, char **why)
 
 int boot_deadline_env(int *seconds, char **why)
 {
-	const char *env = getenv("KREPRO_BOOT_DEADLINE");
+	const char *env;
 	char *end;
-	long v;
+	double v;
 
 	*seconds = BOOT_DEADLINE_DEFAULT;
 	*why = NULL;
-	if (!env || !*env)
+	if (!env_number("KREPRO_BOOT_DEADLINE", &env, &v, &end))
 		return 0;
-	errno = 0;
-	v = strtol(env, &end, 10);
-	if (errno || end == env || *end || v < 0 || v > 3600) {
-		*why = xasprintf("bad KREPRO_BOOT_DEADLINE '%s': expected seconds from 0 (none) "
-				 "to 3600", env);
+	if (!end || *end || v < 0 || v > 3600 || v != (int)v) {
+		*why = xasprintf("bad KREPRO_BOOT_DEADLINE '%s': expected whole seconds from 0 "
+				 "(none) to 3600", env);
 		return -1;
 	}
 	*seconds = v;
