@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # kill-trials.sh [TRIALS] - SIGKILL krepro at random moments while it runs
-# (make stress).
+# (make stress); TRIALS=0 runs only the two pinned kills.
 #
 # TRIALS host-mode runs and TRIALS VM runs (default 20 each), cycling
 # through the default cases; every fourth VM trial starts from an empty
@@ -38,7 +38,7 @@ say() { echo "kill-trials: $*"; }
 # greps name D there.
 trial_pids() { # D
 	for p in /proc/[0-9]*; do
-		if tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qxF "TMPDIR=$1/tmp"; then
+		if tr '\0' '\n' 2>/dev/null < "$p/environ" | grep -qxF "TMPDIR=$1/tmp"; then
 			echo "${p#/proc/}"
 		fi
 	done
@@ -58,7 +58,7 @@ snapshot() { # FILE D: what trial D may leave behind, nothing else
 
 # What the trial left half-made in a cache: fetch dirs and temp files of
 # krepro pid P (the shared cache: only P's; a trial's own cache: all).
-cache_temps() { # CACHE PID
+cache_temps() { # CACHE [PID]
 	if [ "$1" = /var/cache/krepro ]; then
 		ls -d "$1/kernels/.fetch.$2" "$1"/initrd/*.tmp."$2" 2>/dev/null || true
 	else
@@ -156,17 +156,44 @@ trial() { # N MODE KERNEL CASE CACHE SECONDS
 	return "$dirty"
 }
 
+# A kill pinned where a random one rarely lands: strace SIGKILLs krepro
+# at its first rename, the one that publishes the kernel tree (WHAT=tree,
+# from an empty cache) or the guest image (WHAT=image, the kernel cached).
+# The kill must leave its half-made entry (proof that it landed there),
+# and the next start must remove it and leave the cache whole.
+pinned() { # WHAT
+	d=$work/pinned-$1 cache=$work/pinned-$1/cache
+	mkdir -p "$d/tmp" "$cache"
+	if [ "$1" = image ]; then
+		KREPRO_CACHE=$cache "$krepro" run -k "$kernel" -c ovl_whiteout --show-command \
+			> "$d/warm" 2>&1
+		rm -rf "$cache/initrd"
+	fi
+	TMPDIR=$d/tmp KREPRO_CACHE=$cache strace -o /dev/null -e trace=rename \
+		-e inject=rename:signal=KILL:when=1 "$krepro" run -k "$kernel" -c ovl_whiteout \
+		-o "$d/out" > "$d/log" 2>&1 || true
+	sleep 3
+	made=$(cache_temps "$cache" x)
+	TMPDIR=$d/tmp KREPRO_CACHE=$cache "$krepro" run -k "$kernel" -c ovl_whiteout \
+		--show-command > "$d/next" 2>&1 || true
+	left=$(cache_temps "$cache"; trial_pids "$d"; losetup -a | grep -F "$d/")
+	say "pinned kill at the $1's publishing rename: left $(echo "$made" | sed "s|$cache/||"); next start: $(grep -h half-made "$d/next" | cut -c1-60)...; after: ${left:-nothing}"
+	[ -n "$made" ] && [ -z "$left" ] && grep -q half-made "$d/next"
+}
+
 landed=0 host_left=0 vm_left=0
-say "timing one run of each case (host, then $kernel)"
-for c in $cases; do
+[ "$trials" -gt 0 ] && say "timing one run of each case (host, then $kernel)"
+[ "$trials" -gt 0 ] && for c in $cases; do
 	eval "host_$c=$(measure host host "$c" /var/cache/krepro)"
 	eval "vm_$c=$(measure vm "$kernel" "$c" /var/cache/krepro)"
 	eval "say \"  $c: host \$host_$c s, VM \$vm_$c s\""
 done
-mkdir -p "$work/cold-measure"
-cold=$(measure cold "$kernel" ovl_whiteout "$work/cold-measure")
-rm -rf "$work/cold-measure"
-say "  cold cache (fetch, image build, VM) ovl_whiteout: $cold s"
+if [ "$trials" -gt 0 ]; then
+	mkdir -p "$work/cold-measure"
+	cold=$(measure cold "$kernel" ovl_whiteout "$work/cold-measure")
+	rm -rf "$work/cold-measure"
+	say "  cold cache (fetch, image build, VM) ovl_whiteout: $cold s"
+fi
 i=0
 while [ "$i" -lt "$trials" ]; do
 	i=$((i + 1))
@@ -188,6 +215,14 @@ while [ "$i" -lt "$trials" ]; do
 	trial "$i" vm "$kernel" "$c" "$cache" "$secs" || vm_left=$((vm_left + 1))
 	rm -rf "$work/cache-$i"
 done
+pinned_left=0
+if command -v strace > /dev/null; then
+	pinned tree || pinned_left=$((pinned_left + 1))
+	pinned image || pinned_left=$((pinned_left + 1))
+else
+	say "no strace: the two pinned kills are not tried"
+fi
 total=$((2 * trials))
 say "landed $landed/$total, leftovers $((host_left + vm_left))/$total (host $host_left/$trials, VM $vm_left/$trials)"
-[ "$host_left" -eq 0 ] && [ "$vm_left" -eq 0 ] && [ "$landed" -eq "$total" ]
+[ "$pinned_left" -eq 0 ] || say "pinned kills that left something or left no proof: $pinned_left/2"
+[ "$host_left" -eq 0 ] && [ "$vm_left" -eq 0 ] && [ "$landed" -eq "$total" ] && [ "$pinned_left" -eq 0 ]
