@@ -9,7 +9,8 @@
 # kernel cache, so that kills land in the Debian fetch and the guest image
 # build.  Each case's run is timed once first (warm; the cold one once
 # too), and each kill comes at a random moment inside that time; it counts
-# as landed only when krepro was still running right before it.
+# as landed only when krepro was still running right before it (else the
+# trial is tried again inside the shorter time it took).
 #
 # Every trial is its own: its own TMPDIR (where the host sandbox puts a
 # case's backing files), result directory and, cold, KREPRO_CACHE, all
@@ -102,7 +103,7 @@ attempt() { # N MODE KERNEL CASE CACHE SECONDS
 	d=$work/$mode-$n.$try
 	mkdir -p "$d/tmp"
 	snapshot "$d.before" "$d"
-	delay=$(awk -v s="$n$$$try" -v m="$secs" -v t="$try" 'BEGIN { srand(s); printf "%.3f", m * (0.1 + 0.8 * rand()) / t }')
+	delay=$(awk -v s="$n$$$try" -v m="$secs" 'BEGIN { srand(s); printf "%.3f", m * (0.1 + 0.8 * rand()) }')
 	TMPDIR=$d/tmp KREPRO_CACHE=$cache "$krepro" run -k "$k" -c "$c" -o "$d/out" \
 		> "$d/log" 2>&1 &
 	pid=$!
@@ -144,14 +145,22 @@ attempt() { # N MODE KERNEL CASE CACHE SECONDS
 	say "$mode trial $n ($c, $when): clean"
 }
 
-# One trial: attempts until a kill lands while krepro runs (at most three,
-# each sooner than the last); dirty when any attempt left something.
+# One trial: attempts until a kill lands while krepro runs, at most five.
+# A run that ended before its kill took less than that delay, which is the
+# next attempt's window (racy cases stop once decided, so one run's time
+# says little about the next).  A cold trial gets an empty cache each time.
+# Dirty when any attempt left something.
 trial() { # N MODE KERNEL CASE CACHE SECONDS
-	dirty=0 try=0
-	while [ "$try" -lt 3 ]; do
+	dirty=0 try=0 n=$1 mode=$2 k=$3 c=$4 cache=$5 window=$6
+	while [ "$try" -lt 5 ]; do
 		try=$((try + 1))
-		attempt "$@" || dirty=1
+		if [ "$cache" != /var/cache/krepro ]; then
+			rm -rf "$cache"
+			mkdir -p "$cache"
+		fi
+		attempt "$n" "$mode" "$k" "$c" "$cache" "$window" || dirty=1
 		[ "$did_land" -eq 0 ] || { landed=$((landed + 1)); break; }
+		window=$delay
 	done
 	return "$dirty"
 }
