@@ -34,12 +34,15 @@ def racy(path):
         for s in r["subtests"]:
             if s.get("racy"):
                 stop = ",".join(s["race"].get("stop", ["-"]))
+                o = s["outcome"]
+                if s["kind"] in ("hazard", "behaviour") and o in ("pass", "fail"):
+                    o = "reproduced" if o == "pass" else "not-reproduced"
                 out[(r["kernel"], r["case"] + "/" + s["name"])] = (
-                    s["outcome"], s["k"], s["n"], stop, s["duration_s"])
+                    o, s["k"], s["n"], stop, s["duration_s"])
     return out, vm
 
 (b, bvm), (a, avm) = racy(sys.argv[1]), racy(sys.argv[2])
-print("%-16s %-52s %-38s %-38s" % ("kernel", "case/subtest", "before", "after"))
+print("%-16s %-52s %-44s %-44s" % ("kernel", "case/subtest", "before", "after"))
 for key in sorted(set(b) | set(a)):
     cells = []
     for side in (b, a):
@@ -51,7 +54,7 @@ for key in sorted(set(b) | set(a)):
     mark = ""
     if key in b and key in a and b[key][0] != a[key][0]:
         mark = "  <- verdict differs"
-    print("%-16s %-52s %-38s %-38s%s" % (key[0].split(":")[1][:16], key[1], cells[0], cells[1], mark))
+    print("%-16s %-52s %-44s %-44s%s" % (key[0].split(":")[1][:16], key[1], cells[0], cells[1], mark))
 for k in sorted(set(bvm) | set(avm)):
     print("VM time on %s: before %.0f s, after %.0f s" % (k, bvm.get(k, 0), avm.get(k, 0)))
 EOF
