@@ -407,3 +407,13 @@ char *absolute_path(const char *path)
 	free(cwd);
 	return abs;
 }
+
+char *file_identity(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return NULL;
+	return xasprintf("%llu %lld %lld.%09ld", (unsigned long long)st.st_ino,
+			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}

@@ -62,6 +62,13 @@ uint64_t fnv1a(uint64_t h, const void *p, size_t n);
 int fnv1a_file(uint64_t *h, const char *path);
 /* sha256 of a file as 64 hex chars (uses coreutils sha256sum). */
 int sha256_file(const char *path, char out[65]);
+/*
+ * Which file this is, cheaply: "INODE SIZE MTIME" from stat, which every
+ * replacement or write of it changes (a package upgrade, a rebuild).  A
+ * cache key where hashing or running the file would cost too much.
+ * NULL when it cannot be read.
+ */
+char *file_identity(const char *path);
 
 double now_monotonic(void);
 /* Random hex string of n chars (n < 64) from getrandom. */

@@ -56,12 +56,9 @@ const char *kvm_device(void)
  */
 static char *qemu_identity(const char *qemu)
 {
-	struct stat st;
+	char *id = file_identity(qemu);
 
-	if (stat(qemu, &st))
-		return xstrdup("unknown");
-	return xasprintf("%llu %lld %lld.%09ld", (unsigned long long)st.st_ino,
-			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	return id ? id : xstrdup("unknown");
 }
 
 /* CACHE/accel/<hash of host kernel, QEMU path and identity, device>. */

@@ -266,14 +266,14 @@ static int resolve_modules(struct inputs *in, const struct kernel *k,
  */
 static int ldd_output(const char *cache, const char *path, struct buf *out)
 {
-	char *argv[3] = { "ldd", (char *)path, NULL }, *memo, *text, *key;
-	struct stat st;
+	char *argv[3] = { "ldd", (char *)path, NULL }, *memo, *text, *key, *id;
 	uint64_t h;
 
-	if (stat(path, &st))
+	id = file_identity(path);
+	if (!id)
 		return -1;
-	key = xasprintf("%s %llu %lld %lld.%09ld", path, (unsigned long long)st.st_ino,
-			(long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	key = xasprintf("%s %s", path, id);
+	free(id);
 	h = fnv1a(FNV1A_INIT, key, strlen(key) + 1);
 	memo = xasprintf("%s/ldd/%016llx", cache, (unsigned long long)h);
 	free(key);
