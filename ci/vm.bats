@@ -169,7 +169,7 @@ PY
 	[ "$status" -eq 0 ]
 	[ ! -e "$BATS_TEST_TMPDIR/out" ]
 	cmd=$(printf '%s\n' "$output" | grep '^/.*qemu-system-x86_64 ')
-	[[ "$cmd" == *" -accel tcg,tb-size=128 -cpu max "* ]]	# the TCG cache size is main's (e2338ec)
+	[[ "$cmd" == *" -accel tcg,tb-size=128 -cpu qemu64,+rdrand "* ]]	# the TCG cache size and CPU model are main's
 	mkdir -p "$BATS_TEST_TMPDIR/out/${VM_KERNEL/:/-}"
 	eval "timeout 120 $cmd"
 	# The guest ran every subtest (one result line each) and reached END.
