@@ -52,6 +52,22 @@ sub() {
 	assert_host_clean
 }
 
+@test "tar_race: the two unlocked hazards count one race's rounds; alone, the collisions subtest races on its own" {
+	requires root
+	kr run -k host -c tar_race/parallel_extractions_leave_placeholders \
+		-c tar_race/parallel_extractions_collide_exit_nonzero -o "$BATS_TEST_TMPDIR/both"
+	rj="$BATS_TEST_TMPDIR/both/run.json"
+	# Same rounds: the same n and the same tar exits, over the placeholders' stopping rule.
+	[ "$(sub "$rj" parallel_extractions_leave_placeholders 's["n"], s["race"]["counts"]["tar_exit_nonzero"]')" = \
+	  "$(sub "$rj" parallel_extractions_collide_exit_nonzero 's["n"], s["race"]["counts"]["tar_exit_nonzero"]')" ]
+	grep -q "counted over the rounds of parallel_extractions_leave_placeholders" "$BATS_TEST_TMPDIR"/both/host/tar_race*.ktap
+	kr run -k host -c tar_race/parallel_extractions_collide_exit_nonzero -o "$BATS_TEST_TMPDIR/alone"
+	rj="$BATS_TEST_TMPDIR/alone/run.json"
+	[ "$(sub "$rj" parallel_extractions_collide_exit_nonzero 's["outcome"], s["race"]["stop"]')" = "('pass', ['estimate'])" ]
+	! grep -q "counted over the rounds" "$BATS_TEST_TMPDIR"/alone/host/tar_race*.ktap
+	assert_host_clean
+}
+
 @test "tar_race: tars that fail and extract nothing are collisions and missing entries, never placeholders" {
 	requires root
 	fake_tar 'echo "tar: stand-in failure" >&2; exit 2'

@@ -12,6 +12,9 @@
 #define WIRE_ENV_SECONDS	"KREPRO_SECONDS"
 #define WIRE_ENV_NEGATIVE	"KREPRO_NEGATIVE"
 #define WIRE_ENV_STOP		"KREPRO_STOP"	/* racy stopping rules, docs/ktap-stats.md */
+/* A directory for one run of a case, where a subtest leaves what a later
+ * one reuses (repro/lib/fileio.h krepro_share_put); unset: no sharing. */
+#define WIRE_ENV_SHARE		"KREPRO_SHARE_DIR"
 /* ... and as kernel command-line words that vm/init exports as those. */
 #define WIRE_CMDLINE_MARKER	"krepro.marker="
 #define WIRE_CMDLINE_ROUNDS	"krepro.rounds="

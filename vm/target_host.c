@@ -106,6 +106,8 @@ static void __attribute__((noreturn)) sandbox_exec(const struct target_job *j, i
 	if (!j->binary)
 		_exit(0);
 	setenv("TMPDIR", tmpdir, 1);
+	/* Private to this run, like everything under the sandbox's /tmp. */
+	setenv(WIRE_ENV_SHARE, tmpdir, 1);
 	if (j->rounds) {
 		char v[32];
 

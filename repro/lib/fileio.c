@@ -2,13 +2,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
+#include "wire.h"
 
 /* What cat(1) moves at once, and the buffer the pattern is written from. */
 #define CHUNK	(128 << 10)
@@ -232,4 +235,55 @@ int krepro_write_pattern(const char *path, size_t size, uint64_t seed, mode_t mo
 		ret = -errno;
 	free(buf);
 	return ret;
+}
+
+/* DIR/key of the share directory, or -ENOENT when there is none. */
+static int share_path(char *path, size_t size, const char *key)
+{
+	const char *dir = getenv(WIRE_ENV_SHARE);
+
+	if (!dir || !*dir)
+		return -ENOENT;
+	if ((size_t)snprintf(path, size, "%s/%s", dir, key) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int krepro_share_put(const char *key, const void *buf, size_t len)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	int fd, ret = share_path(path, sizeof(path), key);
+
+	if (ret)
+		return ret;
+	/* Written whole, then renamed: a later subtest sees all or nothing. */
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	ret = krepro_write_full(fd, buf, len);
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+int krepro_share_take(const char *key, void *buf, size_t len)
+{
+	char path[PATH_MAX], *data;
+	size_t got;
+	int ret = share_path(path, sizeof(path), key);
+
+	if (!ret)
+		ret = krepro_read_whole(path, &data, &got);
+	if (ret)
+		return ret;
+	unlink(path);
+	if (got == len)
+		memcpy(buf, data, len);
+	free(data);
+	return got == len ? 0 : -EINVAL;
 }

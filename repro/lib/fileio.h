@@ -40,6 +40,17 @@ int krepro_rewrite_file(const char *dst, const char *src);
  */
 int krepro_read_whole(const char *path, char **data, size_t *len);
 
+/*
+ * What one subtest leaves for a later subtest of the same run of the case
+ * (WIRE_ENV_SHARE names the directory; the harness makes one per run and
+ * it goes with the run).  key: [a-z0-9_]+.  put: 0, or -errno (-ENOENT:
+ * no share directory, e.g. the binary run by hand).  take: 0 with len
+ * bytes read and the entry removed; -ENOENT when there is none, -EINVAL
+ * when its size is not len.
+ */
+int krepro_share_put(const char *key, const void *buf, size_t len);
+int krepro_share_take(const char *key, void *buf, size_t len);
+
 /* Create path (O_EXCL, mode 0600) as a sparse file of size bytes. */
 int krepro_make_sparse(const char *path, off_t size);
 

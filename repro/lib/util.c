@@ -411,9 +411,16 @@ void krepro_race_count(struct krepro_race *r, const char *name, unsigned long n)
 	r->counts[i] += n;
 }
 
+void krepro_race_end(struct krepro_race *r)
+{
+	r->elapsed = krepro_now() - r->started;
+	if (!r->stop)
+		r->stop = krepro_race_decided(r, r->elapsed) ?: "time";
+}
+
 void krepro_race_report(const struct krepro_race *r)
 {
-	double elapsed = krepro_now() - r->started;
+	double elapsed = r->elapsed > 0 ? r->elapsed : krepro_now() - r->started;
 	int i;
 
 	printf("# krepro-stats: k=%lu n=%lu elapsed_ms=%.0f ", r->k, r->n,

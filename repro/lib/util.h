@@ -97,6 +97,7 @@ struct krepro_race {
 	const char *stop;		/* why it stopped; NULL while it runs */
 	unsigned long n, k;		/* rounds run, rounds that hit */
 	double started, first_hit;	/* CLOCK_MONOTONIC s; first_hit < 0: none */
+	double elapsed;			/* s, fixed by krepro_race_end; 0 while it runs */
 	const char *names[KREPRO_RACE_MAX_COUNTERS];
 	unsigned long counts[KREPRO_RACE_MAX_COUNTERS];
 };
@@ -110,6 +111,12 @@ bool krepro_race_more(struct krepro_race *r);
 void krepro_race_round(struct krepro_race *r, bool hit);
 /* Add n to a named counter (a breakdown by kind; name: [a-z0-9_]+). */
 void krepro_race_count(struct krepro_race *r, const char *name, unsigned long n);
+/*
+ * The race ran its last round: fix its elapsed time and why it stopped, so
+ * that a report printed later (a subtest sharing another's rounds) says
+ * what the rounds took.
+ */
+void krepro_race_end(struct krepro_race *r);
 /* Print the statistics line on stdout (flushed). */
 void krepro_race_report(const struct krepro_race *r);
 /*

@@ -16,6 +16,7 @@
 #include "kselftest_harness.h"
 #include "lib/fileio.h"
 #include "lib/util.h"
+#include "wire.h"
 
 #define SEED	0x1234abcdull
 
@@ -195,6 +196,29 @@ TEST(read_whole_reads_proc_files)
 	EXPECT_NE(NULL, strstr(data, "Name:"));
 	free(data);
 	EXPECT_EQ(-ENOENT, krepro_read_whole("/nonexistent/file", &data, &len));
+}
+
+/*
+ * Validate that what one subtest shares reaches a later one once, whole,
+ * only at the size asked for, and never without a share directory.
+ */
+TEST_F(fileio, share_put_then_take_once)
+{
+	unsigned long sent[3] = { 7, 20, 3 }, got[3] = { 0 }, small;
+
+	unsetenv(WIRE_ENV_SHARE);
+	EXPECT_EQ(-ENOENT, krepro_share_put("k", sent, sizeof(sent)));
+	ASSERT_EQ(0, setenv(WIRE_ENV_SHARE, self->dir, 1));
+	ASSERT_EQ(0, krepro_share_put("k", sent, sizeof(sent)));
+	EXPECT_EQ(-EINVAL, krepro_share_take("k", &small, sizeof(small)));
+	EXPECT_EQ(-ENOENT, krepro_share_take("k", got, sizeof(got)));	/* taken: gone */
+	ASSERT_EQ(0, krepro_share_put("k", sent, sizeof(sent)));
+	ASSERT_EQ(0, krepro_share_take("k", got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(sent, got, sizeof(got)));
+	EXPECT_EQ(-ENOENT, krepro_share_take("k", got, sizeof(got)));
+	EXPECT_EQ(0, rmdir(self->dir)) TH_LOG("left behind in the share directory");
+	mkdir(self->dir, 0700);		/* for the teardown */
+	unsetenv(WIRE_ENV_SHARE);
 }
 
 TEST_HARNESS_MAIN
