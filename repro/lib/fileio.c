@@ -237,8 +237,7 @@ int krepro_write_pattern(const char *path, size_t size, uint64_t seed, mode_t mo
 	return ret;
 }
 
-/* DIR/key of the share directory, or -ENOENT when there is none. */
-static int share_path(char *path, size_t size, const char *key)
+int krepro_share_path(char *path, size_t size, const char *key)
 {
 	const char *dir = getenv(WIRE_ENV_SHARE);
 
@@ -252,7 +251,7 @@ static int share_path(char *path, size_t size, const char *key)
 int krepro_share_put(const char *key, const void *buf, size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	int fd, ret = share_path(path, sizeof(path), key);
+	int fd, ret = krepro_share_path(path, sizeof(path), key);
 
 	if (ret)
 		return ret;
@@ -275,7 +274,7 @@ int krepro_share_take(const char *key, void *buf, size_t len)
 {
 	char path[PATH_MAX], *data;
 	size_t got;
-	int ret = share_path(path, sizeof(path), key);
+	int ret = krepro_share_path(path, sizeof(path), key);
 
 	if (!ret)
 		ret = krepro_read_whole(path, &data, &got);
@@ -286,4 +285,60 @@ int krepro_share_take(const char *key, void *buf, size_t len)
 		memcpy(buf, data, len);
 	free(data);
 	return got == len ? 0 : -EINVAL;
+}
+
+/* Copy len bytes at off from in to out, at the same offset: 0 or -errno. */
+static int copy_range(int in, int out, off_t off, off_t len)
+{
+	static char buf[256 << 10];
+
+	while (len > 0) {
+		ssize_t n = pread(in, buf, len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf),
+				  off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		if (pwrite(out, buf, n, off) != n)
+			return -EIO;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int krepro_copy_sparse(const char *src, const char *dst)
+{
+	int in, out, ret = 0;
+	off_t data, hole, end;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
+		ret = -errno;
+		close(in);
+		return ret;
+	}
+	end = lseek(in, 0, SEEK_END);
+	if (end < 0 || ftruncate(out, end))
+		ret = -errno;
+	for (data = 0; !ret && data < end; data = hole) {
+		data = lseek(in, data, SEEK_DATA);
+		if (data < 0) {
+			ret = errno == ENXIO ? 0 : -errno;	/* ENXIO: only holes left */
+			break;
+		}
+		hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			ret = -errno;
+		else
+			ret = copy_range(in, out, data, hole - data);
+	}
+	if (close(out) && !ret)
+		ret = -errno;
+	close(in);
+	return ret;
 }

@@ -50,6 +50,14 @@ int krepro_read_whole(const char *path, char **data, size_t *len);
  */
 int krepro_share_put(const char *key, const void *buf, size_t len);
 int krepro_share_take(const char *key, void *buf, size_t len);
+/* The path of key in the share directory: 0, or -ENOENT when there is none. */
+int krepro_share_path(char *path, size_t size, const char *key);
+
+/*
+ * Make dst (created, mode 0600, or truncated) a copy of src with the same
+ * holes: only src's data segments are read and written.  0 or -errno.
+ */
+int krepro_copy_sparse(const char *src, const char *dst);
 
 /* Create path (O_EXCL, mode 0600) as a sparse file of size bytes. */
 int krepro_make_sparse(const char *path, off_t size);

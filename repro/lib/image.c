@@ -2,6 +2,8 @@
 /* Filesystem images on autoclear loop devices (image.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/loop.h>
@@ -49,7 +51,42 @@ static const char *force_flag(const char *fstype)
 	return NULL;
 }
 
-int krepro_image_mkfs(struct krepro_image *img)
+/*
+ * The share directory's name for what mkfs makes of an image like img:
+ * "mkfs-HASH.img", the hash over type, size and arguments.
+ */
+static int template_path(const struct krepro_image *img, char *path, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	char key[64], sz[32];
+	const char *parts[KREPRO_IMAGE_MAX_ARGS + 2] = { img->fstype, sz };
+	int i, n = 2;
+
+	snprintf(sz, sizeof(sz), "%lld", (long long)img->size);
+	for (i = 0; i < KREPRO_IMAGE_MAX_ARGS && img->mkfs_args[i]; i++)
+		parts[n++] = img->mkfs_args[i];
+	for (i = 0; i < n; i++)
+		for (const char *c = parts[i]; ; c++) {
+			h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+			if (!*c)
+				break;
+		}
+	snprintf(key, sizeof(key), "mkfs-%016llx.img", (unsigned long long)h);
+	return krepro_share_path(path, size, key);
+}
+
+/* Keep what mkfs made as the run's template; a failure only costs speed. */
+static void template_keep(const struct krepro_image *img, const char *tpl)
+{
+	char tmp[PATH_MAX + 8];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", tpl);
+	if (krepro_copy_sparse(img->path, tmp) || rename(tmp, tpl))
+		unlink(tmp);
+}
+
+/* Run the real mkfs on img->path: 0, -ENOENT (not installed), -EIO, -errno. */
+static int run_mkfs(struct krepro_image *img)
 {
 	char prog[64];
 	char *argv[KREPRO_IMAGE_MAX_ARGS + 5];
@@ -81,6 +118,25 @@ int krepro_image_mkfs(struct krepro_image *img)
 		return -ENOENT;
 	img->mkfs_status = ret;
 	return ret ? -EIO : 0;
+}
+
+int krepro_image_mkfs(struct krepro_image *img)
+{
+	char tpl[PATH_MAX];
+	bool shared = img->path && img->fstype && !template_path(img, tpl, sizeof(tpl));
+	int ret;
+
+	/* An earlier subtest's fresh filesystem, copied: never mounted, the same bytes. */
+	if (shared && !access(tpl, F_OK)) {
+		img->step = KREPRO_IMAGE_MKFS;
+		img->mkfs_status = 0;
+		if (!krepro_copy_sparse(tpl, img->path))
+			return 0;
+	}
+	ret = run_mkfs(img);
+	if (!ret && shared)
+		template_keep(img, tpl);
+	return ret;
 }
 
 /* Switch the loop device to direct I/O and check that it took. */

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
@@ -21,8 +22,10 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "lib/fileio.h"
 #include "lib/image.h"
 #include "lib/util.h"
+#include "wire.h"
 
 #define EXT4_MAGIC	0xEF53
 #define XFS_MAGIC	0x58465342
@@ -335,6 +338,74 @@ TEST_F(image, direct_io_is_on_or_refused)
 				 strerror(-ret));
 	ASSERT_EQ(0, loop_backing(img.dev, &info));
 	EXPECT_TRUE(!!(info.lo_flags & LO_FLAGS_DIRECT_IO));
+}
+
+/* Whether files a and b hold the same bytes (1), differ (0), or -errno. */
+static int same_bytes(const char *a, const char *b)
+{
+	char *da, *db;
+	size_t la, lb;
+	int ret = krepro_read_whole(a, &da, &la), same;
+
+	if (ret)
+		return ret;
+	ret = krepro_read_whole(b, &db, &lb);
+	if (ret) {
+		free(da);
+		return ret;
+	}
+	same = la == lb && !memcmp(da, db, la);
+	free(da);
+	free(db);
+	return same;
+}
+
+/* mkfs.ext4 -I 256 on a fresh 32 MB image at root/NAME: 0 or -errno. */
+static int mkfs_at(const char *root, const char *name, char *path, size_t size)
+{
+	struct krepro_image img = {
+		.path = path, .size = 32 << 20, .fstype = "ext4", .mkfs_args = { "-I", "256" },
+	};
+	int ret = krepro_path(path, size, "%s/%s", root, name);
+
+	if (!ret)
+		ret = krepro_image_create(&img);
+	return ret ? ret : krepro_image_mkfs(&img);
+}
+
+/*
+ * Validate that within a run (a share directory) mkfs runs once per kind
+ * of image and later images are copies of its fresh filesystem, while
+ * without one every image is a mkfs of its own (a new UUID: other bytes).
+ */
+TEST_F(image, mkfs_runs_once_per_kind_within_a_run)
+{
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], share[PATH_MAX];
+	struct stat st;
+	int ret;
+
+	unsetenv(WIRE_ENV_SHARE);
+	ret = mkfs_at(self->root, "a.img", a, sizeof(a));
+	if (ret == -ENOENT)
+		SKIP(return, "mkfs.ext4 is not installed");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, mkfs_at(self->root, "b.img", b, sizeof(b)));
+	EXPECT_EQ(0, same_bytes(a, b)) TH_LOG("two mkfs runs made the same bytes");
+
+	ASSERT_EQ(0, krepro_path(share, sizeof(share), "%s/share", self->root));
+	ASSERT_EQ(0, mkdir(share, 0700));
+	ASSERT_EQ(0, setenv(WIRE_ENV_SHARE, share, 1));
+	ASSERT_EQ(0, unlink(a));
+	ASSERT_EQ(0, unlink(b));
+	ASSERT_EQ(0, mkfs_at(self->root, "a.img", a, sizeof(a)));
+	ASSERT_EQ(0, mkfs_at(self->root, "b.img", b, sizeof(b)));
+	ASSERT_EQ(0, mkfs_at(self->root, "c.img", c, sizeof(c)));
+	unsetenv(WIRE_ENV_SHARE);
+	EXPECT_EQ(1, same_bytes(a, b)) TH_LOG("the second image is not the first's copy");
+	EXPECT_EQ(1, same_bytes(a, c));
+	ASSERT_EQ(0, stat(c, &st));
+	EXPECT_EQ(32 << 20, st.st_size);
+	EXPECT_GT((off_t)(32 << 20) / 2, st.st_blocks * 512) TH_LOG("the copy lost its holes");
 }
 
 TEST_HARNESS_MAIN
