@@ -314,6 +314,8 @@ static int build_image(FIXTURE_DATA(loop_image) *self, struct krepro_image *img)
 	*img = (struct krepro_image){
 		.path = self->image, .size = IMAGE_BYTES, .fstype = "ext4",
 		.mkfs_args = { "-b", "4096", "-O", "^has_journal", "-d", stage },
+		/* Every subtest stages the same binary and pattern. */
+		.kind = "loop_image-stack",
 	};
 	ret = krepro_image_create(img);
 	return ret ? ret : krepro_image_mkfs(img);

@@ -53,17 +53,18 @@ static const char *force_flag(const char *fstype)
 
 /*
  * The share directory's name for what mkfs makes of an image like img:
- * "mkfs-HASH.img", the hash over type, size and arguments.
+ * "mkfs-HASH.img", the hash over type, size and arguments, or over type,
+ * size and img->kind when the caller names the kind.
  */
 static int template_path(const struct krepro_image *img, char *path, size_t size)
 {
 	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
 	char key[64], sz[32];
-	const char *parts[KREPRO_IMAGE_MAX_ARGS + 2] = { img->fstype, sz };
-	int i, n = 2;
+	const char *parts[KREPRO_IMAGE_MAX_ARGS + 3] = { img->fstype, sz, img->kind ?: "" };
+	int i, n = 3;
 
 	snprintf(sz, sizeof(sz), "%lld", (long long)img->size);
-	for (i = 0; i < KREPRO_IMAGE_MAX_ARGS && img->mkfs_args[i]; i++)
+	for (i = 0; !img->kind && i < KREPRO_IMAGE_MAX_ARGS && img->mkfs_args[i]; i++)
 		parts[n++] = img->mkfs_args[i];
 	for (i = 0; i < n; i++)
 		for (const char *c = parts[i]; ; c++) {

@@ -67,6 +67,12 @@ struct krepro_image {
 	bool direct_io;		/* loop device reads the file with O_DIRECT */
 	unsigned long flags;	/* mount flags */
 	const char *data;	/* mount options, or NULL */
+	/*
+	 * Names images made alike within a run when mkfs_args name a path of
+	 * the subtest's own (mkfs -d DIR of the same contents): mkfs then runs
+	 * once for the kind.  NULL: type, size and arguments tell them apart.
+	 */
+	const char *kind;
 
 	/* Set by the helpers. */
 	enum krepro_image_step step;	/* the step tried last */
