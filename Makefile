@@ -27,9 +27,10 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-o
 SAN_ENV   := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 endif
 
-# Debian packages the project needs at build, run or test time.
+# Debian packages the project needs at build, run or test time (lz4, zstd,
+# gzip, bzip2, xz-utils: the decompressors of a bzImage's kernel, vm/pvh.h).
 PACKAGES := gcc make libc6-dev libcap-dev libjansson-dev busybox-static qemu-system-x86 \
-	linux-source-6.12 cpio xz-utils zstd kmod e2fsprogs xfsprogs util-linux \
+	linux-source-6.12 cpio xz-utils zstd lz4 gzip bzip2 kmod e2fsprogs xfsprogs util-linux \
 	tar systemd bats hyperfine python3 perl python3-yaml python3-junitparser \
 	libxml2-utils chromium valgrind
 

@@ -50,6 +50,28 @@ load helpers
 	assert_host_clean
 }
 
+@test "a bzImage with a PVH entry boots as its vmlinux, extracted once; an image with none boots as given" {
+	requires root qemu
+	cache="${KREPRO_CACHE:-/var/cache/krepro}"
+	kr run -k "$VM_KERNEL" -c ovl_whiteout -o "$BATS_TEST_TMPDIR/first"
+	[ "$status" -eq 0 ]
+	# The second run finds the vmlinux in the cache.
+	kr run -k "$VM_KERNEL" -c ovl_whiteout -o "$BATS_TEST_TMPDIR/warm"
+	[ "$status" -eq 0 ]
+	image=$(ls "$cache/kernels/debian/${VM_KERNEL#debian:}/tree/boot/vmlinuz-"*)
+	elf="$cache/vmlinux/$(sha256sum "$image" | cut -d' ' -f1).elf"
+	[ "$(head -c 4 "$elf" | od -An -c | tr -d ' ')" = '177ELF' ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/warm/run.json" 'd["kernels"][0]["prepare_s"]["pvh"]')" = 0.0 ]
+	kr run --show-command -k "$VM_KERNEL" -c ovl_whiteout
+	[[ "$output" == *" -kernel $elf "* ]]
+	# Not a whole bzImage: remembered as having none, and given to QEMU as it is.
+	head -c 2000000 "$image" > "$BATS_TEST_TMPDIR/cut.img"
+	kr run --show-command -k "file:$BATS_TEST_TMPDIR/cut.img" -c ovl_whiteout
+	[[ "$output" == *" -kernel $BATS_TEST_TMPDIR/cut.img "* ]]
+	[ -e "$cache/vmlinux/$(sha256sum "$BATS_TEST_TMPDIR/cut.img" | cut -d' ' -f1).none" ]
+	assert_host_clean
+}
+
 @test "an interrupted run kills its VMs and says so in run.json" {
 	requires root qemu
 	"$KREPRO" run -k "$VM_KERNEL" -c ovl_whiteout -n 50 -o "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 &

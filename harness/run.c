@@ -129,7 +129,8 @@ static void pair_vm_opts(struct run_opts *o, struct pair *p, struct vm_opts *vo)
 {
 	random_hex(p->marker, 16);
 	*vo = (struct vm_opts){
-		.qemu = o->qemu, .image = p->kernel->image, .initrd = p->initrd,
+		.qemu = o->qemu, .image = p->kernel->boot ? p->kernel->boot : p->kernel->image,
+		.initrd = p->initrd,
 		.marker = p->marker, .console = p->console, .channel = p->channel,
 		.memory_mb = p->kase->memory_mb, .kvm = p->kvm, .params = run_params(o, p),
 		.log_cap = o->console_cap,

@@ -175,9 +175,9 @@ static json_t *kernel_json(const struct run_opts *o, const struct kernel *k,
 	json_object_set_new(jk, "proc_version", jstr(version));
 	json_object_set_new(jk, "arch", jstr(u->machine));
 	/* A cold start's phases; all 0 when the kernel came from the cache. */
-	json_object_set_new(jk, "prepare_s", json_pack("{s:o, s:o, s:o}",
+	json_object_set_new(jk, "prepare_s", json_pack("{s:o, s:o, s:o, s:o}",
 		"fetch", jreal("%.3f", k->fetch_s), "unpack", jreal("%.3f", k->unpack_s),
-		"depmod", jreal("%.3f", k->depmod_s)));
+		"depmod", jreal("%.3f", k->depmod_s), "pvh", jreal("%.3f", k->pvh_s)));
 	return jk;
 }
 

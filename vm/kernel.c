@@ -26,6 +26,7 @@
 
 #include "kbuild.h"
 #include "kernel.h"
+#include "pvh.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -407,6 +408,7 @@ static bool writer_gone(const char *name)
 int cache_sweep(const char *cache)
 {
 	char *kernels = xasprintf("%s/kernels", cache), *initrd = xasprintf("%s/initrd", cache);
+	char *vmlinux = xasprintf("%s/vmlinux", cache);
 	char *lockpath = xasprintf("%s/lock", kernels);
 	int lock = open(lockpath, O_RDWR | O_CLOEXEC), n = 0;
 
@@ -416,6 +418,8 @@ int cache_sweep(const char *cache)
 	if (lock >= 0)
 		close(lock);
 	n += sweep_dir(initrd, "", writer_gone);
+	n += sweep_dir(vmlinux, "", writer_gone);
+	free(vmlinux);
 	free(kernels);
 	free(initrd);
 	free(lockpath);
@@ -561,6 +565,8 @@ int kernel_prepare(struct kernel *k, const struct kernel_env *env, char **why)
 	}
 	if (!rc && !k->sha256[0] && sha256_file(k->image, k->sha256))
 		rc = kernel_why(why, KERNEL_UNAVAILABLE, "cannot hash %s", k->image);
+	if (!rc && !k->boot)
+		k->boot = pvh_image(k->image, k->sha256, env->cache, &k->pvh_s);
 	return rc;
 }
 

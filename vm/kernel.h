@@ -21,7 +21,8 @@ struct kernel {
 	char *note;		/* a damaged cache entry that was repaired, or NULL */
 	struct kbuild_spec *build;	/* build: what to build */
 	/* What preparing it took this time, seconds; 0: not done (cached). */
-	double fetch_s, unpack_s, depmod_s;
+	double fetch_s, unpack_s, depmod_s, pvh_s;
+	char *boot;		/* what QEMU boots: the PVH vmlinux of image (pvh.h), or NULL: image */
 };
 
 /* Where kernels are cached and built, and whether to tell progress. */
