@@ -113,6 +113,7 @@ static void fold_test(struct sub_result *s, const struct ktap_test *t)
 {
 	struct ktap_stats st;
 	char *why = ktap_setup_failed(t->diag);
+	bool timed_out;
 	int ret;
 
 	if (why) {
@@ -120,6 +121,12 @@ static void fold_test(struct sub_result *s, const struct ktap_test *t)
 
 		sub_fold(s, OUT_ERROR, reason, t->diag, NULL);
 		free(reason);
+		free(why);
+		return;
+	}
+	why = ktap_unfinished(t->diag, &timed_out);
+	if (why) {
+		sub_fold(s, timed_out ? OUT_TIMEOUT : OUT_ERROR, why, t->diag, NULL);
 		free(why);
 		return;
 	}

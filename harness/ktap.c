@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,30 @@ char *ktap_setup_failed(const char *diag)
 			line += strspn(line, " ");
 			return strndup(line, strcspn(line, "\n"));
 		}
+	return NULL;
+}
+
+char *ktap_unfinished(const char *diag, bool *timed_out)
+{
+	static const char by_signal[] = ": Test terminated unexpectedly by signal ";
+	const char *line, *at;
+	int sig;
+
+	*timed_out = false;
+	for (line = diag; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		size_t len = strcspn(line, "\n");
+
+		if ((at = memmem(line, len, by_signal, sizeof(by_signal) - 1)) &&
+		    sscanf(at + sizeof(by_signal) - 1, "%d", &sig) == 1)
+			return xasprintf("the test process was killed by signal %d (SIG%s) before its "
+					 "verdict%s", sig, sigabbrev_np(sig) ?: "?",
+					 sig == SIGKILL ? "; in a guest most likely the OOM "
+					 "killer (the console says)" : "");
+		if (memmem(line, len, ": Test terminated by timeout", 28)) {
+			*timed_out = true;
+			return xstrdup("the test ran past its kselftest timeout");
+		}
+	}
 	return NULL;
 }
 

@@ -69,6 +69,15 @@ void ktap_stats_free(struct ktap_stats *st);
 char *ktap_setup_failed(const char *diag);
 
 /*
+ * Why a subtest ended before its verdict, from the kselftest harness's
+ * own lines: "Test terminated unexpectedly by signal N" (the test process
+ * died: the OOM killer's SIGKILL, a fault in the test) or "Test
+ * terminated by timeout" (*timed_out set).  malloc'd, or NULL when it
+ * reached its verdict.
+ */
+char *ktap_unfinished(const char *diag, bool *timed_out);
+
+/*
  * Parse kselftest KTAP output.  Never fails; unknown lines are ignored,
  * and so is a last line without its newline (output cut off mid-line).
  */

@@ -29,7 +29,8 @@ static uint32_t le32(const unsigned char *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int bzimage_payload(const unsigned char *head, size_t len, size_t *off, size_t *size)
+int bzimage_payload(const unsigned char *head, size_t len, size_t image_len, size_t *off,
+		    size_t *size)
 {
 	size_t sects;
 
@@ -39,7 +40,7 @@ int bzimage_payload(const unsigned char *head, size_t len, size_t *off, size_t *
 	sects = head[SETUP_SECTS_AT] ? head[SETUP_SECTS_AT] : 4;
 	*off = (sects + 1) * 512 + le32(head + PAYLOAD_OFFSET_AT);
 	*size = le32(head + PAYLOAD_LENGTH_AT);
-	return *size && *off + *size <= len ? 0 : -EINVAL;
+	return *size && *off + *size <= image_len ? 0 : -EINVAL;
 }
 
 const char *const *payload_filter(const unsigned char *magic, size_t len, size_t *trailer)
@@ -149,22 +150,62 @@ enum pvh_result {
 	PVH_FAILED,	/* could not tell (a read, a write, the decompressor failed) */
 };
 
-/* Decompress image's payload into elf through a file at payload. */
+/* Copy len bytes at off of fd in into a new file at path: 0 or -1. */
+static int copy_slice(int in, off_t off, size_t len, const char *path)
+{
+	char buf[64 << 10];
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), ret = 0;
+
+	while (out >= 0 && !ret && len) {
+		ssize_t n = pread(in, buf, len < sizeof(buf) ? len : sizeof(buf), off);
+
+		if (n <= 0 || write(out, buf, n) != n)
+			ret = -1;
+		off += n > 0 ? n : 0;
+		len -= n > 0 ? (size_t)n : 0;
+	}
+	if (out < 0 || close(out))
+		ret = -1;
+	return ret;
+}
+
+/*
+ * Decompress image's payload into elf through a file at payload; the
+ * image is read a slice at a time (krepro stays small: a bzImage is
+ * 8-14 MB).
+ */
 static enum pvh_result extract(const char *image, const char *payload, const char *elf)
 {
-	size_t len = 0, off, size, trailer = 0;
-	unsigned char *data = (unsigned char *)read_file(image, &len);
+	unsigned char head[0x1000];
+	size_t off, size, trailer = 0;
 	const char *const *filter = NULL;
 	enum pvh_result r = PVH_FAILED;
+	int fd = open(image, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
 
-	if (data && !bzimage_payload(data, len, &off, &size))
-		filter = payload_filter(data + off, size, &trailer);
-	if (data && !filter)
-		r = PVH_NONE;
-	else if (filter && !write_file_atomic(payload, data + off, size - trailer) &&
-		 !run_filter(filter, payload, elf))
+	if (fd < 0 || fstat(fd, &st))
+		goto out;
+	n = pread(fd, head, sizeof(head), 0);
+	if (n < 0)
+		goto out;
+	r = PVH_NONE;
+	/* The setup header gives the payload; its first bytes, the compression. */
+	memset(head + n, 0, sizeof(head) - n);
+	if (bzimage_payload(head, n, st.st_size, &off, &size))
+		goto out;
+	head[0] = 0;
+	n = pread(fd, head, 16, off);
+	if (n == 16)
+		filter = payload_filter(head, size, &trailer);
+	if (!filter)
+		goto out;
+	r = PVH_FAILED;
+	if (!copy_slice(fd, off, size - trailer, payload) && !run_filter(filter, payload, elf))
 		r = file_has_pvh(elf) ? PVH_OK : PVH_NONE;
-	free(data);
+out:
+	if (fd >= 0)
+		close(fd);
 	unlink(payload);
 	return r;
 }

@@ -15,9 +15,11 @@
 /*
  * Where a bzImage's compressed kernel starts and how long it is (its
  * setup header's payload_offset and payload_length), from the first len
- * bytes of the image.  0, or -EINVAL when it is not a bzImage with them.
+ * bytes of an image of image_len bytes.  0, or -EINVAL when it is not a
+ * bzImage with them, or they point past its end.
  */
-int bzimage_payload(const unsigned char *head, size_t len, size_t *off, size_t *size);
+int bzimage_payload(const unsigned char *head, size_t len, size_t image_len, size_t *off,
+		    size_t *size);
 
 /*
  * The decompressor for a payload of len bytes by its first bytes, as the

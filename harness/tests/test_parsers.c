@@ -333,6 +333,21 @@ TEST(a_run_is_classified_from_the_kernel_evidence)
 	CHECK(p.subs[1].reason && !strcmp(p.subs[1].reason, "set-up failed: cannot make the "
 					  "stand-in socket: Function not implemented"));
 
+	/* A test process killed before its verdict (the guest's OOM killer),
+	 * or past its kselftest timeout: no verdict, whatever "not ok" says. */
+	p = make_pair(&c, &k);
+	g.ktap = "# a: Test terminated unexpectedly by signal 9\nnot ok 1 f.a\n"
+		 "# b: Test terminated by timeout\nnot ok 2 f.b\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[0].outcome == OUT_ERROR && p.subs[1].outcome == OUT_TIMEOUT);
+	CHECK(p.subs[0].reason && strstr(p.subs[0].reason, "killed by signal 9 (SIGKILL) before "
+					 "its verdict"));
+	/* A test that failed on its own ("Test failed", an assertion) keeps its verdict. */
+	p = make_pair(&c, &k);
+	g.ktap = "# a: Test terminated by assertion\nnot ok 1 f.a\n# b: Test failed\nnot ok 2 f.b\n";
+	classify_vm(&p, &g, "", false);
+	CHECK(p.subs[0].outcome == OUT_FAIL && p.subs[1].outcome == OUT_FAIL);
+
 	/* Hung case: timeout. */
 	p = make_pair(&c, &k);
 	g.ended = false;

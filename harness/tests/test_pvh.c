@@ -31,20 +31,24 @@ TEST(bzimage_payload_from_setup_header)
 	size_t off, size;
 
 	bzimage_head(img, 39, 716, 1000);
-	ASSERT_EQ(0, bzimage_payload(img, sizeof(img), &off, &size));
+	ASSERT_EQ(0, bzimage_payload(img, sizeof(img), sizeof(img), &off, &size));
 	EXPECT_EQ((size_t)(40 * 512 + 716), off);
 	EXPECT_EQ((size_t)1000, size);
 	/* 0 setup sectors means 4. */
 	bzimage_head(img, 0, 0, 1000);
-	ASSERT_EQ(0, bzimage_payload(img, sizeof(img), &off, &size));
+	ASSERT_EQ(0, bzimage_payload(img, sizeof(img), sizeof(img), &off, &size));
 	EXPECT_EQ((size_t)(5 * 512), off);
+	/* The header alone tells where; the image's length, whether it fits. */
+	bzimage_head(img, 39, 716, 500000);
+	EXPECT_EQ(0, bzimage_payload(img, 0x1000, 1 << 20, &off, &size));
+	EXPECT_NE(0, bzimage_payload(img, 0x1000, 0x1000, &off, &size));
 	/* A payload past the end, no "HdrS", a short file: not a bzImage. */
 	bzimage_head(img, 39, 716, sizeof(img));
-	EXPECT_NE(0, bzimage_payload(img, sizeof(img), &off, &size));
+	EXPECT_NE(0, bzimage_payload(img, sizeof(img), sizeof(img), &off, &size));
 	bzimage_head(img, 39, 716, 1000);
 	img[0x202] = 'X';
-	EXPECT_NE(0, bzimage_payload(img, sizeof(img), &off, &size));
-	EXPECT_NE(0, bzimage_payload(img, 0x200, &off, &size));
+	EXPECT_NE(0, bzimage_payload(img, sizeof(img), sizeof(img), &off, &size));
+	EXPECT_NE(0, bzimage_payload(img, 0x200, sizeof(img), &off, &size));
 }
 
 /* Validate that each compression is named by its magic, with its trailer. */
