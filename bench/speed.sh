@@ -6,7 +6,7 @@
 # Parts (default: all of them, in this order):
 #   cold     one kernel from an empty cache (KREPRO_CACHE=$(mktemp -d)),
 #            then the same run again: where a cold start's time goes
-#            (probe, fetch, unpack, depmod, image, boot) and that the
+#            (probe, fetch, unpack, depmod, pvh, image, boot) and that the
 #            second run does none of the first four
 #   one      one kernel, every default case, warm cache: RUNS runs
 #            (default 3), median and min-max, and the k/n of the last
@@ -78,8 +78,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 for k in d["kernels"]:
     p = k["prepare_s"]
-    print("    kernel %s: fetch %.1f s, unpack %.1f s, depmod %.1f s" %
-          (k["spec"], p["fetch"], p["unpack"], p["depmod"]))
+    print("    kernel %s: fetch %.1f s, unpack %.1f s, depmod %.1f s, pvh %.1f s" %
+          (k["spec"], p["fetch"], p["unpack"], p["depmod"], p.get("pvh", 0)))
 for r in d["results"]:
     p = r["phases_s"]
     f = lambda x: "-" if x is None else "%.2f s" % x
