@@ -178,7 +178,8 @@ validate: setup all
 stress: setup all
 	@rc=0; for t in ci/stress/*.sh; do sh $$t || rc=1; done; exit $$rc
 
-# The figures of BENCHMARKS.md (about 45 min on 2 cores; run it alone):
+# The figures of BENCHMARKS.md (about 30 min on 2 cores, 50 with
+# MATRIX_J1_ALL=1 for -j 1 over every kernel; run it alone):
 # harness overhead, cold start, one kernel, the gate, the kernel matrix,
 # guest memory per case, bisection.
 bench: setup all
