@@ -38,11 +38,10 @@ char **qemu_argv(const struct vm_opts *o)
 	/*
 	 * Under TCG the guest needs RDRAND, or its random pool is not ready
 	 * at boot and mkfs (libuuid) waits seconds for it.  qemu64 plus
-	 * RDRAND rather than "max": the same tar_race rounds took 7.5 s
-	 * against 9.2 s, loop_image 19.5 s against 28.4 s (BENCHMARKS.md,
-	 * "CPU model").  Intel models (Nehalem, kvm64) were slower still,
-	 * 12-14 s: their guests turn on the Intel-only side-channel
-	 * mitigations.
+	 * RDRAND rather than "max": the same 10 tar_race rounds took 7.5 s
+	 * against 9.2 s (BENCHMARKS.md, the levers).  Intel models (Nehalem,
+	 * kvm64) were slower still, 12-14 s: their guests turn on the
+	 * Intel-only side-channel mitigations.
 	 */
 	argv[a++] = xstrdup("-cpu");
 	argv[a++] = xstrdup(o->kvm ? "host" : "qemu64,+rdrand");
