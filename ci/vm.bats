@@ -192,6 +192,10 @@ PY
 	[ ! -e "$BATS_TEST_TMPDIR/out" ]
 	cmd=$(printf '%s\n' "$output" | grep '^/.*qemu-system-x86_64 ')
 	[[ "$cmd" == *" -accel tcg,tb-size=128 -cpu qemu64,+rdrand "* ]]	# the TCG cache size and CPU model are main's
+	[[ "$cmd" == *" norandmaps'"* ]]	# ovl_whiteout declares aslr: off
+	kr run --show-command -k "$VM_KERNEL" -c loop_image --accel tcg
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" -append 'console=ttyS0 "* && "$output" != *norandmaps* ]]	# loop_image keeps ASLR
 	mkdir -p "$BATS_TEST_TMPDIR/out/${VM_KERNEL/:/-}"
 	eval "timeout 120 $cmd"
 	# The guest ran every subtest (one result line each) and reached END.

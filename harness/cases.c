@@ -303,6 +303,10 @@ static int parse_line(struct case_decl *c, const char *key, char *val, char **er
 		*err = xasprintf("timeout must be seconds, 1 to 86400");
 	else if (!strcmp(key, "memory") && parse_int(val, 64, 65536, &c->memory_mb))
 		*err = xasprintf("memory must be MiB, 64 to 65536");
+	else if (!strcmp(key, "aslr") && strcmp(val, "on") && strcmp(val, "off"))
+		*err = xasprintf("aslr must be on or off");
+	else if (!strcmp(key, "aslr"))
+		c->aslr_off = !strcmp(val, "off");
 	else if (!strcmp(key, "default") && strcmp(val, "yes") && strcmp(val, "no"))
 		*err = xasprintf("default must be yes or no");
 	else if (!strcmp(key, "default"))

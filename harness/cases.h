@@ -40,6 +40,7 @@ struct case_decl {
 	int ntools;
 	int timeout;		/* seconds, whole case */
 	int memory_mb;
+	bool aslr_off;		/* `aslr: off`: its VMs boot with norandmaps */
 	int budget_rounds;	/* racy subtests: rounds per run, 0 = not racy */
 	int budget_seconds;	/* and the time cap per subtest */
 	bool is_default;	/* part of a run without -c */

@@ -243,6 +243,8 @@ static json_t *case_json(const struct case_decl *c)
 	json_object_set_new(jc, "fix", jstr(c->fix));
 	json_object_set_new(jc, "default", json_boolean(c->is_default));
 	json_object_set_new(jc, "timeout", json_integer(c->timeout));
+	json_object_set_new(jc, "memory_mb", json_integer(c->memory_mb));
+	json_object_set_new(jc, "aslr", json_boolean(!c->aslr_off));
 	if (c->budget_rounds)
 		json_object_set_new(jc, "budget", json_pack("{s:i, s:i}", "rounds", c->budget_rounds,
 							     "seconds", c->budget_seconds));

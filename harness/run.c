@@ -75,16 +75,22 @@ static char *case_args(struct pair *p)
 	return b.data ? b.data : xstrdup("");
 }
 
-/* The guest init's knobs: racy budget, stopping rules, negative-control mode. */
+/*
+ * The guest's kernel parameters beyond the harness's own: norandmaps for
+ * a case declared `aslr: off`, then init's knobs (racy budget, stopping
+ * rules, negative-control mode).
+ */
 static char *run_params(struct run_opts *o, struct pair *p)
 {
 	struct buf b = { 0 };
 
+	if (p->kase->aslr_off)
+		buf_printf(&b, "norandmaps");
 	if (p->rounds)
-		buf_printf(&b, WIRE_CMDLINE_ROUNDS "%d " WIRE_CMDLINE_SECONDS "%d", p->rounds,
-			   p->seconds);
+		buf_printf(&b, "%s" WIRE_CMDLINE_ROUNDS "%d " WIRE_CMDLINE_SECONDS "%d",
+			   b.len ? " " : "", p->rounds, p->seconds);
 	if (p->stop)
-		buf_printf(&b, " " WIRE_CMDLINE_STOP "%s", p->stop);
+		buf_printf(&b, "%s" WIRE_CMDLINE_STOP "%s", b.len ? " " : "", p->stop);
 	if (o->negative)
 		buf_printf(&b, "%s" WIRE_CMDLINE_NEGATIVE, b.len ? " " : "");
 	return b.data ? b.data : xstrdup("");

@@ -241,6 +241,8 @@ static void result_run_json(json_t *r, const struct run_opts *o, const struct pa
 	json_object_set_new(r, "duration_s", jreal("%.3f", p->duration));
 	json_object_set_new(r, "phases_s", phases_json(p));
 	json_object_set_new(r, "memory_mb", json_integer(p->kase->memory_mb));
+	json_object_set_new(r, "aslr", p->kernel->kind == KERNEL_HOST ? json_null() :
+				       json_boolean(!p->kase->aslr_off));
 	json_object_set_new(r, "peak_rss_kb", json_integer(p->peak_rss_kb));
 	json_object_set_new(r, "attempts", json_integer(p->attempts));
 	json_object_set_new(r, "accel", json_string(p->kernel->kind == KERNEL_HOST ? "none" :

@@ -59,7 +59,13 @@ TEST(case_declarations_parse_or_name_the_bad_line)
 	CHECK(case_parse("x.case", "name: x\nbinary: x\n\n# c\n"
 			 "subtest: t_one regression the thing holds\n", &c, &err) == 0);
 	CHECK(c.nsubs == 1 && c.subs[0].kind == KIND_REGRESSION);
-	CHECK(c.is_default && c.timeout == 120);
+	CHECK(c.is_default && c.timeout == 120 && !c.aslr_off);
+	CHECK(case_parse("x.case", "name: x\nbinary: x\naslr: off\n"
+			 "subtest: t_one regression the thing holds\n", &c, &err) == 0);
+	CHECK(c.aslr_off);
+	err = NULL;
+	CHECK(case_parse("x.case", "name: x\naslr: no\n", &c, &err));
+	CHECK(err && !strcmp(err, "x.case:2: aslr must be on or off"));
 	err = NULL;
 	CHECK(case_parse("x.case", "name: x\nbinary: x\nsubtest: t odd what\n", &c, &err));
 	CHECK(err && strstr(err, "x.case:3: subtest t: unknown kind 'odd'"));
