@@ -72,6 +72,8 @@
 #define DATA_SEED	0x6b7265707221ull
 #define PROBE_ENV	"KREPRO_LOOP_IMAGE_PROBE"
 #define PROBE_MISMATCH	42
+/* The probe's CPU limit; past it, SIGXCPU: it ran something else. */
+#define PROBE_CPU_SECONDS 1
 
 /* Race budget when the harness gives none (cases/loop_image.case). */
 #define DEF_ROUNDS	1000
@@ -185,8 +187,14 @@ static int exec_check(struct shared *sh, const char *prog, char *const envp[])
 	char *const argv[] = { "krepro-stack-probe", NULL };
 	int status, err;
 
-	/* A sound probe needs well under 0.2 s of CPU even under TCG. */
-	status = krepro_probe_exec(prog, argv, envp, 2, &err);
+	/*
+	 * A sound probe needs well under 0.2 s of CPU even under TCG (a
+	 * control race's exec checks take 45 ms each, wall).  A probe that
+	 * runs zeroed text spins to this limit, and a round waits for two of
+	 * them: with 2 s the crash hazard fitted 2-3 rounds into its 8 s on
+	 * half of the 6.1 kernels of a 19-kernel run (BENCHMARKS.md).
+	 */
+	status = krepro_probe_exec(prog, argv, envp, PROBE_CPU_SECONDS, &err);
 	if (status < 0)
 		return CHECK_SKIPPED;	/* no process, or a lost child: no check made */
 	if (err)
@@ -200,7 +208,7 @@ static int exec_check(struct shared *sh, const char *prog, char *const envp[])
 	if (WIFEXITED(status) && WEXITSTATUS(status) == PROBE_MISMATCH)
 		return A_TEXT_MISMATCH;
 	/*
-	 * Killed at its CPU limit, ten times what a sound probe needs: it ran
+	 * Killed at its CPU limit, five times what a sound probe needs: it ran
 	 * something other than its text and never reached its check (zeroed
 	 * pages decode as an endless run of adds).  Seen on 6.1.0-47 and
 	 * 6.1.0-57; counted apart, a round of such probes ran out of checks.
