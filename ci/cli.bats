@@ -32,6 +32,8 @@ setup() {
 	kr list --json
 	[ "$status" -eq 0 ]
 	printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); c=[x for x in d if x["name"]=="ovl_whiteout"][0]; assert c["fix"].startswith("d0e13f5bbe4b"), c'
+	# The guest settings each case declares: memory, and ASLR (loop_image keeps it).
+	printf '%s' "$output" | python3 -c 'import json,sys; d={x["name"]: x for x in json.load(sys.stdin)}; assert d["tmpfiles_age"]["memory_mb"] == 512 and not d["tar_race"]["aslr"] and d["loop_image"]["aslr"], d'
 }
 
 @test "an unknown case exits 2 and writes nothing" {
