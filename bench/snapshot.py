@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""snapshot.py KERNEL [N] - what "boot once, restore many" would save.
+"""snapshot.py [KERNEL [N]] - what "boot once, restore many" would save.
 
 Not a krepro feature yet: a measurement of the lever, for BENCHMARKS.md.
 It takes the QEMU command line krepro prints for tar_protocol on KERNEL
@@ -168,10 +168,11 @@ def snapshot(argv, work, path):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: snapshot.py KERNEL [N]")
+    if len(sys.argv) > 3:
+        sys.exit("usage: snapshot.py [KERNEL [N]]")
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    kernel, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) == 3 else 5
+    kernel = sys.argv[1] if len(sys.argv) > 1 else "debian:6.1.0-57-cloud-amd64"
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     with tempfile.TemporaryDirectory(prefix="krepro-snapshot.") as work:
         argv = krepro_command(top, kernel)
         base = machine(argv, work, overlay(work, argv[argv.index("-initrd") + 1]))
