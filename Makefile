@@ -65,7 +65,9 @@ LIB_TEST_SRCS := $(wildcard repro/lib/tests/test_*.c)
 LIB_TEST_BINS := $(patsubst repro/lib/tests/%.c,$(B)/lib-tests/%,$(LIB_TEST_SRCS))
 
 .PHONY: all setup run check unit bats host-check vm-check bench clean fuzz fuzz-setup validate stress FORCE
-all: $(B)/krepro $(REPRO_BINS)
+# Programs the guest image carries besides busybox and the reproducer.
+GUEST_BINS := $(patsubst vm/guest/%.c,$(B)/guest/%,$(wildcard vm/guest/*.c))
+all: $(B)/krepro $(REPRO_BINS) $(GUEST_BINS)
 
 setup:
 	@sh vm/setup-packages.sh $(PACKAGES)
@@ -84,6 +86,10 @@ $(KSFT_HDRS) &:
 $(B)/repro/%: repro/%.c $(REPRO_LIB) $(REPRO_HDRS) $(KSFT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -static -Wno-clobbered -I$(KSFT_DIR) -Irepro -Ilib -o $@ $< $(REPRO_LIB) -lcap -lm
+
+$(B)/guest/%: vm/guest/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -o $@ $<
 
 $(B)/.flags: FORCE
 	@mkdir -p $(B)

@@ -42,7 +42,7 @@ enum { OPT_REPEAT = CHAR_MAX + 1, OPT_SECONDS, OPT_NEGATIVE, OPT_STRICT,
        OPT_FORMAT, OPT_BASELINE, OPT_SHARD, OPT_UNTIL, OPT_CANDIDATE,
        OPT_STORE, OPT_MAX_AGE, OPT_RERUN, OPT_ACCEL, OPT_ALLOW_SKIP,
        OPT_SHOW_COMMAND, OPT_TREE, OPT_PATCH, OPT_CONFIG, OPT_GOOD, OPT_BAD,
-       OPT_KERNELS, OPT_ERROR, OPT_ALL, OPT_RATES, OPT_LEVEL, OPT_PRECISION, OPT_LAST };
+       OPT_KERNELS, OPT_ERROR, OPT_ALL, OPT_RATES, OPT_LEVEL, OPT_PRECISION, OPT_NO_SNAPSHOT, OPT_LAST };
 
 static const char usage_text[] =
 	"usage: krepro COMMAND [OPTIONS]\n"
@@ -76,6 +76,9 @@ static const char usage_text[] =
 	"      --accel auto|kvm|tcg\n"
 	"                   VM accelerator (default: KREPRO_ACCEL, else auto: KVM\n"
 	"                   only when a probe boot under KVM reaches init)\n"
+	"      --no-snapshot\n"
+	"                   boot every VM; by default a TCG guest is restored from\n"
+	"                   a snapshot of its booted state (cached, taken once)\n"
 	"\n"
 	"  compare [--strict] [--allow-skip] [--format text|md|json|junit|html]\n"
 	"          [--baseline KERNEL] [--all] [--rates] DIR...\n"
@@ -508,6 +511,7 @@ struct run_cli {
 	char *outdir;
 	const char *accel;
 	bool show_command;
+	bool no_snapshot;
 	int shard_i, shard_n;
 	bool given[OPT_LAST - OPT_REPEAT];
 };
@@ -527,6 +531,7 @@ static const struct option run_options[] = {
 	{ "until-confident", optional_argument, NULL, OPT_UNTIL },
 	{ "accel", required_argument, NULL, OPT_ACCEL },
 	{ "show-command", no_argument, NULL, OPT_SHOW_COMMAND },
+	{ "no-snapshot", no_argument, NULL, OPT_NO_SNAPSHOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -603,6 +608,9 @@ static bool run_option(struct run_cli *r, int opt, char **argv)
 		break;
 	case OPT_SHOW_COMMAND:
 		r->show_command = true;
+		break;
+	case OPT_NO_SNAPSHOT:
+		r->no_snapshot = true;
 		break;
 	case 'h':
 		fputs(usage_text, stdout);
@@ -760,8 +768,10 @@ static int execute_run(struct run_cli *r, const char *root, int argc, char **arg
 	bool need_vm;
 
 	/* Everything is checked before anything touches the system. */
-	if (console_cap_env(&o->console_cap, &why) || boot_deadline_env(&o->boot_deadline, &why))
+	if (console_cap_env(&o->console_cap, &why) || boot_deadline_env(&o->boot_deadline, &why) ||
+	    snapshot_cap_env(&o->snapshot_cap_mb, &why))
 		die(EXIT_USAGE, "%s", why);
+	o->snapshots = o->snapshot_cap_mb > 0 && !r->no_snapshot;
 	cases_load(cases_dir(root), &set);
 	if (plan_check_selection(&set, r->sel, r->nsel, &why))
 		die(EXIT_USAGE, "%s", why);

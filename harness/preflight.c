@@ -102,6 +102,25 @@ int boot_deadline_env(int *seconds, char **why)
 	return 0;
 }
 
+int snapshot_cap_env(long *mb, char **why)
+{
+	const char *env;
+	char *end;
+	double v;
+
+	*mb = SNAPSHOT_CAP_DEFAULT_MB;
+	*why = NULL;
+	if (!env_number("KREPRO_SNAPSHOT_MB", &env, &v, &end))
+		return 0;
+	if (!end || *end || v < 0 || v > 1 << 20 || v != (long)v) {
+		*why = xasprintf("bad KREPRO_SNAPSHOT_MB '%s': expected whole MB from 0 "
+				 "(no snapshots) to 1048576", env);
+		return -1;
+	}
+	*mb = v;
+	return 0;
+}
+
 bool results_full(const char *dir)
 {
 	struct statvfs fs;

@@ -41,6 +41,17 @@ int console_cap_env(long long *cap, char **why);
  */
 int boot_deadline_env(int *seconds, char **why);
 /*
+ * What the guest snapshots in CACHE/snapshot may take when
+ * KREPRO_SNAPSHOT_MB is not set: one is 40-80 MB (BENCHMARKS.md), so
+ * this holds the 114 of the Debian cloud kernel matrix.
+ */
+#define SNAPSHOT_CAP_DEFAULT_MB 8192
+/*
+ * KREPRO_SNAPSHOT_MB (whole MB, 0: no snapshots, every VM boots), else the
+ * default.  -1 with a one-line reason when the variable is malformed.
+ */
+int snapshot_cap_env(long *mb, char **why);
+/*
  * True when the filesystem holding dir has no block left: the files an
  * attempt wrote there (or a VM's serial logs) may have been cut short.
  */

@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "evidence.h"
 #include "preflight.h"
+#include "snapshot.h"
 #include "wire.h"
 
 static volatile sig_atomic_t interrupted;
@@ -76,16 +77,14 @@ static char *case_args(struct pair *p)
 }
 
 /*
- * The guest's kernel parameters beyond the harness's own: norandmaps for
- * a case declared `aslr: off`, then init's knobs (racy budget, stopping
- * rules, negative-control mode).
+ * init's knobs besides the marker: racy budget, stopping rules,
+ * negative-control mode.  They reach the guest in fw_cfg, not on the
+ * kernel command line, so a guest restored from a snapshot gets them.
  */
-static char *run_params(struct run_opts *o, struct pair *p)
+static char *run_knobs(struct run_opts *o, struct pair *p)
 {
 	struct buf b = { 0 };
 
-	if (p->kase->aslr_off)
-		buf_printf(&b, "norandmaps");
 	if (p->rounds)
 		buf_printf(&b, "%s" WIRE_CMDLINE_ROUNDS "%d " WIRE_CMDLINE_SECONDS "%d",
 			   b.len ? " " : "", p->rounds, p->seconds);
@@ -102,8 +101,9 @@ static int pair_image(struct run_opts *o, struct pair *p)
 	char *err = NULL, *args = case_args(p);
 	char *binary = xasprintf("%s/build/repro/%s", o->root, p->kase->binary);
 	char *init = xasprintf("%s/vm/init", o->root);
+	char *knobs = xasprintf("%s/build/guest/knobs", o->root);
 	struct image_spec spec = {
-		.init = init, .busybox = o->busybox, .case_name = p->kase->name,
+		.init = init, .busybox = o->busybox, .knobs = knobs, .case_name = p->kase->name,
 		.binary = binary, .args = args, .kernel = p->kernel,
 		.modules = p->kase->modules, .nmodules = p->kase->nmodules,
 		.tools = p->kase->tools, .ntools = p->kase->ntools,
@@ -127,10 +127,15 @@ static int pair_image(struct run_opts *o, struct pair *p)
 	free(args);
 	free(binary);
 	free(init);
+	free(knobs);
 	return p->initrd ? 0 : -1;
 }
 
-/* The VM of this attempt: a fresh marker and paths; params is malloc'd. */
+/*
+ * The VM of this attempt: a fresh marker and paths; knobs is malloc'd.
+ * The kernel's parameters beyond the harness's own: norandmaps for a case
+ * declared `aslr: off`.
+ */
 static void pair_vm_opts(struct run_opts *o, struct pair *p, struct vm_opts *vo)
 {
 	random_hex(p->marker, 16);
@@ -138,9 +143,42 @@ static void pair_vm_opts(struct run_opts *o, struct pair *p, struct vm_opts *vo)
 		.qemu = o->qemu, .image = p->kernel->boot ? p->kernel->boot : p->kernel->image,
 		.initrd = p->initrd,
 		.marker = p->marker, .console = p->console, .channel = p->channel,
-		.memory_mb = p->kase->memory_mb, .kvm = p->kvm, .params = run_params(o, p),
+		.memory_mb = p->kase->memory_mb, .kvm = p->kvm,
+		.params = p->kase->aslr_off ? "norandmaps" : NULL, .knobs = run_knobs(o, p),
 		.log_cap = o->console_cap,
 	};
+}
+
+/*
+ * Under TCG a boot costs 1.2-1.6 s of every VM: restore the guest from
+ * its snapshot instead, taking the snapshot first when the cache has
+ * none.  A snapshot that cannot be taken leaves the VM to boot as usual
+ * (with a warning), where whatever stopped it shows as the run's own.
+ */
+static void pair_snapshot(struct run_opts *o, struct pair *p, struct vm_opts *vo)
+{
+	char *path, *why = NULL;
+
+	p->restored = false;
+	if (!o->snapshots || vo->kvm || !(path = snapshot_path(o->cache, vo)))
+		return;
+	if (!is_file(path)) {
+		double t = now_monotonic();
+
+		if (snapshot_take(vo, path, o->boot_deadline ? o->boot_deadline : 3600, &why)) {
+			if (!interrupted)
+				warnx_("%s %s: no snapshot, booting instead: %s", p->kernel->spec,
+				       p->kase->name, why);
+			free(why);
+			free(path);
+			return;
+		}
+		p->snapshot_s += now_monotonic() - t;
+		snapshot_evict(o->cache, o->snapshot_cap_mb);
+	}
+	snapshot_used(path);
+	vo->incoming = path;
+	p->restored = true;
 }
 
 /* This attempt's files: a new set per attempt and per run. */
@@ -176,6 +214,7 @@ static int vm_job(struct run_opts *o, struct pair *p, struct target_job *j)
 		return -1;
 	*j = (struct target_job){ .kind = TARGET_VM, .name = p->kase->name, .ktap = p->ktap };
 	pair_vm_opts(o, p, &j->vm);
+	pair_snapshot(o, p, &j->vm);
 	return 0;
 }
 
@@ -183,7 +222,8 @@ static void job_free(struct target_job *j)
 {
 	free((char *)j->binary);
 	free((char **)j->tests);
-	free((char *)j->vm.params);
+	free((char *)j->vm.knobs);
+	free((char *)j->vm.incoming);
 }
 
 static int start_target(struct run_opts *o, struct pair *p)
@@ -271,6 +311,7 @@ static bool finish_target(struct run_opts *o, struct pair *p, int status)
 	}
 	if (p->kernel->kind != KERNEL_HOST) {
 		p->up_boot = g.up_boot;
+		p->up_go = g.up_go;
 		p->up_begin = g.up_begin;
 		p->up_end = g.up_end;
 	}
@@ -300,6 +341,17 @@ static void print_shell_word(const char *w)
 
 static void plan_pair(struct run_opts *o, struct pair *p);
 
+/* The restore a run would start, when the snapshot is in the cache (none is taken). */
+static void show_snapshot(struct run_opts *o, struct vm_opts *vo)
+{
+	char *path = o->snapshots && !vo->kvm ? snapshot_path(o->cache, vo) : NULL;
+
+	if (path && is_file(path))
+		vo->incoming = path;
+	else
+		free(path);
+}
+
 int show_commands(struct run_opts *o)
 {
 	int rc = EXIT_OK;
@@ -321,6 +373,7 @@ int show_commands(struct run_opts *o)
 		}
 		attempt_paths(o, p);
 		pair_vm_opts(o, p, &vo);
+		show_snapshot(o, &vo);
 		argv = qemu_argv(&vo);
 		for (char **a = argv; *a; a++) {
 			if (a != argv)
@@ -329,7 +382,8 @@ int show_commands(struct run_opts *o)
 		}
 		putchar('\n');
 		qemu_argv_free(argv);
-		free((char *)vo.params);
+		free((char *)vo.knobs);
+		free((char *)vo.incoming);
 	}
 	return rc;
 }
@@ -359,6 +413,7 @@ static int start_pair(struct run_opts *o, struct pair *p)
 	ret = start_target(o, p);
 	if (ret)
 		p->target.pid = 0;
+	p->vm_started = now_monotonic();
 	/* From QEMU's start: building the guest image is not booting. */
 	p->boot_by = now_monotonic() + o->boot_deadline;
 	return ret;
@@ -538,6 +593,7 @@ static void reap_or_wait(struct run_opts *o, struct sched *sc)
 		if (p) {
 			if (ru.ru_maxrss > p->peak_rss_kb)
 				p->peak_rss_kb = ru.ru_maxrss;
+			p->vm_s = now - p->vm_started;
 			p->duration += now - p->started;
 			if (!pair_ended(o, p, status)) {
 				sc->running--;
@@ -635,7 +691,7 @@ static void plan_pair(struct run_opts *o, struct pair *p)
 
 	p->queued = true;
 	p->expect_s = expected_duration(o, p);
-	p->up_boot = p->up_begin = p->up_end = -1;
+	p->up_boot = p->up_go = p->up_begin = p->up_end = -1;
 	p->timeout = c->timeout;
 	p->kvm = o->kvm;
 	p->accel_reason = xstrdup(p->kernel->kind == KERNEL_HOST ? "host mode" :

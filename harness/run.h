@@ -51,6 +51,7 @@ struct pair {
 	char *stop;		/* its races' stopping rules (KREPRO_STOP), or NULL */
 	struct target target;	/* the attempt running now */
 	double started, deadline;
+	double vm_started;	/* the attempt's QEMU started (after any snapshot) */
 	bool timed_out;
 	double boot_by;		/* a VM's init must have said BOOT by then */
 	int boot_late;		/* killed at the boot deadline: its seconds */
@@ -59,6 +60,10 @@ struct pair {
 	bool image_built;	/* the guest image was built, not reused */
 	double image_s;		/* building it took (0: reused) */
 	double up_boot, up_begin, up_end;	/* the last VM's guest uptimes; -1: unknown */
+	double up_go;		/* ... when its knobs came (after a restore) */
+	bool restored;		/* the last VM was restored from a snapshot */
+	double vm_s;		/* the last VM's wall time, from its QEMU's start */
+	double snapshot_s;	/* taking the pair's snapshot (0: from the cache) */
 	long peak_rss_kb;	/* the largest of its VMs (or sandboxes), from wait4 */
 	bool kvm;		/* this pair's VMs run under KVM */
 	bool console_capped;	/* a run's console log reached the cap */
@@ -116,6 +121,8 @@ struct run_opts {
 	const char *busybox;
 	long long console_cap;	/* bytes a VM's console or channel log may reach */
 	int boot_deadline;	/* seconds from QEMU's start to init's BOOT frame */
+	bool snapshots;		/* restore TCG guests from snapshots (--no-snapshot: not) */
+	long snapshot_cap_mb;	/* what CACHE/snapshot may hold */
 	bool kvm;		/* the accelerator chosen for the run */
 	char *accel_reason;	/* why, one line */
 	char **argv;		/* for run.json */

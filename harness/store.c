@@ -219,16 +219,25 @@ static json_t *uptime_span(double from, double to)
 }
 
 /*
- * Where a VM's time went (the last VM of the pair): building its image,
- * the kernel's boot up to init, loading modules, the case itself.
+ * Where a VM's time went (the last VM of the pair): building its image;
+ * then either the kernel's boot up to init and loading modules, or -
+ * restored - taking the snapshot (0 when it was cached) and restoring it,
+ * which the host measures: QEMU's wall time less the guest's own after
+ * its knobs came; then the case itself.
  */
 static json_t *phases_json(const struct pair *p)
 {
 	json_t *ph = json_object();
+	double after_go = p->up_go < 0 || p->up_end < p->up_go ? -1 : p->up_end - p->up_go;
 
 	json_object_set_new(ph, "image", jreal("%.3f", p->image_s));
-	json_object_set_new(ph, "boot", uptime_span(0, p->up_boot));
-	json_object_set_new(ph, "modules", uptime_span(p->up_boot, p->up_begin));
+	json_object_set_new(ph, "snapshot", p->restored ? jreal("%.3f", p->snapshot_s) :
+							  json_null());
+	json_object_set_new(ph, "restore", p->restored && after_go >= 0 ?
+				jreal("%.3f", p->vm_s - after_go) : json_null());
+	json_object_set_new(ph, "boot", p->restored ? json_null() : uptime_span(0, p->up_boot));
+	json_object_set_new(ph, "modules", p->restored ? json_null() :
+				uptime_span(p->up_boot, p->up_begin));
 	json_object_set_new(ph, "case", uptime_span(p->up_begin, p->up_end));
 	return ph;
 }
@@ -243,6 +252,8 @@ static void result_run_json(json_t *r, const struct run_opts *o, const struct pa
 	json_object_set_new(r, "memory_mb", json_integer(p->kase->memory_mb));
 	json_object_set_new(r, "aslr", p->kernel->kind == KERNEL_HOST ? json_null() :
 				       json_boolean(!p->kase->aslr_off));
+	json_object_set_new(r, "boot", p->kernel->kind == KERNEL_HOST ? json_null() :
+				       json_string(p->restored ? "restored" : "booted"));
 	json_object_set_new(r, "peak_rss_kb", json_integer(p->peak_rss_kb));
 	json_object_set_new(r, "attempts", json_integer(p->attempts));
 	json_object_set_new(r, "accel", json_string(p->kernel->kind == KERNEL_HOST ? "none" :

@@ -10,7 +10,7 @@
 
 /* The run.json schema this krepro writes and the major it reads. */
 #define RUN_SCHEMA		"krepro-run"
-#define RUN_SCHEMA_VERSION	"1.7"
+#define RUN_SCHEMA_VERSION	"1.8"
 #define RUN_SCHEMA_MAJOR	1
 
 /* Identity of a case's build: its reproducer binary and declaration. */

@@ -71,6 +71,7 @@ static void take_frame(struct guest_report *r, const char *f, const struct buf *
 		r->booted = true;
 		r->uname = field_str(f, "uname=");
 		r->up_boot = field_seconds(f, " up=");
+		r->up_go = field_seconds(f, " go=");
 	} else if (str_starts(f, "VERSION ")) {
 		r->version = xstrdup(f + 8);
 	} else if (str_starts(f, "MODULE ")) {
@@ -99,7 +100,7 @@ void channel_parse(const char *text, const char *marker, struct guest_report *r)
 	struct buf ktap = { 0 }, mods = { 0 };
 
 	memset(r, 0, sizeof(*r));
-	r->up_boot = r->up_begin = r->up_end = -1;
+	r->up_boot = r->up_go = r->up_begin = r->up_end = -1;
 	r->rc = -1;
 	r->taint_begin = r->taint_end = -1;
 	/* A last line without its newline was cut off (QEMU killed): dropped. */

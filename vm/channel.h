@@ -20,6 +20,7 @@ struct guest_report {
 	long taint_begin, taint_end;
 	/* The guest's uptime at init's start, the case's start and end; -1: unknown. */
 	double up_boot, up_begin, up_end;
+	double up_go;		/* when init had its knobs (BOOT go=) */
 	char *uname;		/* uname -r in the guest */
 	char *version;		/* /proc/version */
 	char *ktap;		/* everything between BEGIN and END */

@@ -366,13 +366,17 @@ static const char *base_name(const char *path)
 	return strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 }
 
-/* Everything the image holds: init, busybox, the reproducer, modules, tools. */
+/*
+ * Everything the image holds: init, busybox, the knobs reader, the
+ * reproducer, modules, tools.
+ */
 static int gather_inputs(struct inputs *in, const struct image_spec *s, char **err)
 {
 	char *guest = xasprintf("/krepro/bin/%s", base_name(s->binary));
 
 	add_input(in, s->init, "/init", 0755, 0);
 	add_input(in, s->busybox, "/bin/busybox", 0755, 0);
+	add_input(in, s->knobs, "/krepro/knobs", 0755, 0);
 	add_input(in, s->binary, guest, 0755, 0);
 	free(guest);
 	if (resolve_modules(in, s->kernel, s->modules, s->nmodules, err))

@@ -26,6 +26,7 @@ void cpio_free(struct cpio *c);
 struct image_spec {
 	const char *init;		/* vm/init */
 	const char *busybox;		/* static busybox */
+	const char *knobs;		/* vm/guest/knobs.c, built static */
 	const char *case_name;
 	const char *binary;		/* reproducer path on the host */
 	const char *args;		/* extra arguments for it, or "" */

@@ -408,7 +408,7 @@ static bool writer_gone(const char *name)
 int cache_sweep(const char *cache)
 {
 	char *kernels = xasprintf("%s/kernels", cache), *initrd = xasprintf("%s/initrd", cache);
-	char *vmlinux = xasprintf("%s/vmlinux", cache);
+	char *vmlinux = xasprintf("%s/vmlinux", cache), *snapshot = xasprintf("%s/snapshot", cache);
 	char *lockpath = xasprintf("%s/lock", kernels);
 	int lock = open(lockpath, O_RDWR | O_CLOEXEC), n = 0;
 
@@ -419,7 +419,9 @@ int cache_sweep(const char *cache)
 		close(lock);
 	n += sweep_dir(initrd, "", writer_gone);
 	n += sweep_dir(vmlinux, "", writer_gone);
+	n += sweep_dir(snapshot, "", writer_gone);
 	free(vmlinux);
+	free(snapshot);
 	free(kernels);
 	free(initrd);
 	free(lockpath);

@@ -11,11 +11,31 @@
 #include <unistd.h>
 
 #include "qemu.h"
+#include "snapshot.h"
 #include "spawn.h"
 #include "util.h"
 #include "wire.h"
 
 #define QEMU_TCG_TB_MB "128"
+
+/*
+ * -fw_cfg's argument with the knobs: "wait" for a snapshot's source, else
+ * the marker and the run's words.  QEMU's option syntax reads ",," as a
+ * comma (the stopping rules have commas).
+ */
+static char *knobs_option(const struct vm_opts *o)
+{
+	struct buf b = { 0 };
+	char *words = o->snapshot_source ? xstrdup(QEMU_KNOBS_WAIT) :
+		xasprintf(WIRE_CMDLINE_MARKER "%s%s%s", o->marker,
+			  o->knobs && *o->knobs ? " " : "", o->knobs ? o->knobs : "");
+
+	buf_printf(&b, "name=" QEMU_KNOBS_FW_CFG ",string=");
+	for (const char *c = words; *c; c++)
+		buf_puts(&b, *c == ',' ? ",," : (char[]){ *c, 0 });
+	free(words);
+	return b.data;
+}
 
 char **qemu_argv(const struct vm_opts *o)
 {
@@ -55,10 +75,23 @@ char **qemu_argv(const struct vm_opts *o)
 	argv[a++] = xstrdup("-initrd");
 	argv[a++] = xstrdup(o->initrd);
 	argv[a++] = xstrdup("-append");
-	argv[a++] = xasprintf("console=ttyS0 quiet panic=-1 oops=panic%s%s%s%s",
-			      o->marker ? " " WIRE_CMDLINE_MARKER : "", o->marker ? o->marker : "",
+	argv[a++] = xasprintf("console=ttyS0 quiet panic=-1 oops=panic%s%s",
 			      o->params && *o->params ? " " : "",
 			      o->params ? o->params : "");
+	if (o->marker || o->snapshot_source) {
+		argv[a++] = xstrdup("-fw_cfg");
+		argv[a++] = knobs_option(o);
+	}
+	if (o->snapshot_source) {
+		argv[a++] = xstrdup("-chardev");
+		argv[a++] = xasprintf("socket,id=qmp,fd=%d", o->qmp_fd);
+		argv[a++] = xstrdup("-mon");
+		argv[a++] = xstrdup("chardev=qmp,mode=control");
+	}
+	if (o->incoming) {
+		argv[a++] = xstrdup("-incoming");
+		argv[a++] = snapshot_incoming_uri(o->incoming);
+	}
 	argv[a++] = xstrdup("-serial");
 	argv[a++] = xasprintf("file:%s", o->console);
 	if (o->channel) {

@@ -15,8 +15,22 @@ struct vm_opts {
 	int memory_mb;
 	bool kvm;		/* -accel kvm -cpu host, else TCG */
 	const char *params;	/* more words for the kernel command line, or NULL */
+	const char *knobs;	/* init's knobs after the marker's (fw_cfg), or NULL */
+	/*
+	 * A snapshot: the guest to take it from waits in its knobs reader
+	 * (knobs "wait", a QMP monitor on qmp_fd); a restored guest's
+	 * migration stream is read from the file incoming.
+	 */
+	bool snapshot_source;
+	int qmp_fd;
+	const char *incoming;
 	long long log_cap;	/* bytes the console and channel files may reach; 0: no cap */
 };
+
+/* fw_cfg's name for init's knobs (vm/guest/knobs.c reads it) ... */
+#define QEMU_KNOBS_FW_CFG "opt/krepro/knobs"
+/* ... and what they are in a guest that is to be saved. */
+#define QEMU_KNOBS_WAIT "wait"
 
 /*
  * The QEMU command line for o, as data: a NULL-terminated array of

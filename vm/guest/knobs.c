@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * knobs [READY-PATH] - guest side: print this run's knobs.
+ *
+ * The host hands them over in the fw_cfg file opt/krepro/knobs (QEMU's
+ * -fw_cfg), read here through fw_cfg's I/O ports, so the guest needs no
+ * driver and the file may change size between two QEMUs.  They are not
+ * on the kernel command line because a guest restored from a snapshot
+ * booted long before its run had knobs, and QEMU does not migrate fw_cfg
+ * contents: the restoring QEMU's file is the one the guest reads.
+ *
+ * When the file says "wait", the host is about to snapshot this guest:
+ * write KREPRO-READY to READY-PATH, then poll until the file says
+ * something else, which happens only in a guest restored from that
+ * snapshot.  A restored guest is then made fresh - its random pool
+ * reseeded (every restore starts from one pool; RDRAND under TCG brings
+ * the host's randomness) and its clock set from the RTC, which QEMU keeps
+ * on host time across a migration - and "krepro.restored=1" is printed
+ * after the knobs.  Exit 0, or 1 with a reason on stderr.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/random.h>
+#include <linux/rtc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FW_CFG_PORT_SEL	 0x510
+#define FW_CFG_PORT_DATA 0x511
+#define FW_CFG_FILE_DIR	 0x19
+#define KNOBS_FILE	 "opt/krepro/knobs"
+#define WAIT_WORD	 "wait"
+#define READY_LINE	 "KREPRO-READY\n"
+#define POLL_US		 1000
+#define MAX_KNOBS	 65536
+
+static void fw_read(void *to, size_t n)
+{
+	uint8_t *p = to;
+
+	while (n--)
+		*p++ = inb(FW_CFG_PORT_DATA);
+}
+
+static uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+/* The knobs file's contents (malloc'd, NUL-terminated), or NULL. */
+static char *read_knobs(void)
+{
+	uint8_t count[4], entry[64];
+	uint32_t n;
+
+	outw(FW_CFG_FILE_DIR, FW_CFG_PORT_SEL);
+	fw_read(count, sizeof(count));
+	n = be32(count);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t size;
+		uint16_t key;
+		char *text;
+
+		fw_read(entry, sizeof(entry));
+		entry[63] = 0;
+		if (strcmp((char *)entry + 8, KNOBS_FILE))
+			continue;
+		size = be32(entry);
+		key = (uint16_t)(entry[4] << 8 | entry[5]);
+		if (size > MAX_KNOBS)
+			return NULL;
+		text = calloc(1, size + 1);
+		if (!text)
+			return NULL;
+		outw(key, FW_CFG_PORT_SEL);
+		fw_read(text, size);
+		return text;
+	}
+	return NULL;
+}
+
+static int say_ready(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, READY_LINE, strlen(READY_LINE)) == (ssize_t)strlen(READY_LINE);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Every restored guest would draw what the first one drew. */
+static int reseed_random(void)
+{
+	int fd = open("/dev/urandom", O_RDONLY);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, RNDRESEEDCRNG);
+	close(fd);
+	return ret;
+}
+
+/* The snapshot's clock is the snapshot's time; the RTC's is now. */
+static int clock_from_rtc(void)
+{
+	struct rtc_time rt;
+	struct tm tm = { 0 };
+	struct timespec ts = { 0 };
+	int fd = open("/dev/rtc0", O_RDONLY);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, RTC_RD_TIME, &rt);
+	close(fd);
+	if (ret)
+		return -1;
+	tm.tm_sec = rt.tm_sec;
+	tm.tm_min = rt.tm_min;
+	tm.tm_hour = rt.tm_hour;
+	tm.tm_mday = rt.tm_mday;
+	tm.tm_mon = rt.tm_mon;
+	tm.tm_year = rt.tm_year;
+	ts.tv_sec = timegm(&tm);
+	return clock_settime(CLOCK_REALTIME, &ts);
+}
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "knobs: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	char *knobs;
+	int restored = 0;
+
+	if (ioperm(FW_CFG_PORT_SEL, 2, 1))
+		return fail("cannot reach the fw_cfg ports");
+	knobs = read_knobs();
+	if (!knobs) {
+		fprintf(stderr, "knobs: no fw_cfg file %s\n", KNOBS_FILE);
+		return 1;
+	}
+	if (!strcmp(knobs, WAIT_WORD)) {
+		if (argc < 2 || say_ready(argv[1]))
+			return fail("cannot say READY");
+		while (knobs && !strcmp(knobs, WAIT_WORD)) {
+			free(knobs);
+			usleep(POLL_US);
+			knobs = read_knobs();
+		}
+		if (!knobs) {
+			fprintf(stderr, "knobs: no fw_cfg file %s after the restore\n", KNOBS_FILE);
+			return 1;
+		}
+		if (reseed_random())
+			return fail("cannot reseed the random pool");
+		if (clock_from_rtc())
+			return fail("cannot set the clock from the RTC");
+		restored = 1;
+	}
+	printf("%s%s\n", knobs, restored ? " krepro.restored=1" : "");
+	return 0;
+}
