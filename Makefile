@@ -186,15 +186,13 @@ stress: setup all
 
 # The figures of BENCHMARKS.md (about 30 min on 2 cores, 50 with
 # MATRIX_J1_ALL=1 for -j 1 over every kernel; run it alone):
-# harness overhead, cold start, one kernel, the gate, the kernel matrix,
-# guest memory per case, bisection, and what restoring a snapshot instead
-# of booting would save.
+# harness overhead, cold start, one kernel, restoring snapshots against
+# booting, the gate, the kernel matrix, guest memory per case, bisection.
 bench: setup all
 	sh bench/run.sh
 	sh bench/speed.sh
 	sh bench/memory.sh
 	sh bench/bisect.sh
-	python3 bench/snapshot.py
 
 clean:
 	rm -rf $(B)

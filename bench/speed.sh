@@ -12,6 +12,9 @@
 #            (default 3), median and min-max, and the k/n of the last
 #   gate     `krepro gate` with the baseline's results in a fresh store:
 #            RUNS runs, median and min-max
+#   snapshot one kernel, warm, restored from snapshots against --no-snapshot,
+#            RUNS runs each, interleaved: wall medians, a VM's restore
+#            against its boot, the snapshot cache's size
 #   matrix   every Debian cloud kernel apt offers, times every default
 #            case, and the first 1 and 4 of them, at -j 1 and -j 2
 #            (-j 1 of all of them only with MATRIX_J1_ALL=1: it takes
@@ -29,7 +32,7 @@ krepro=$top/build/krepro
 RUNS=${RUNS:-3}
 out=${OUT:-$top/results/bench-speed-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
-parts=${*:-cold one gate matrix}
+parts=${*:-cold one snapshot gate matrix}
 
 cloud=$(apt-cache search --names-only '^linux-image-6\.[0-9]+\.[0-9]+.*-cloud-amd64$' |
 	cut -d' ' -f1 | grep -v -e '-dbg$' -e unsigned | sed 's/^linux-image-/debian:/' |
@@ -83,9 +86,10 @@ for k in d["kernels"]:
 for r in d["results"]:
     p = r["phases_s"]
     f = lambda x: "-" if x is None else "%.2f s" % x
-    print("    %s: image %s, boot %s, modules %s, case %s, VM %.1f s, QEMU peak %d MB" %
-          (r["case"], f(p["image"]), f(p["boot"]), f(p["modules"]), f(p["case"]),
-           r["duration_s"], r["peak_rss_kb"] // 1024))
+    print("    %s: %s, image %s, snapshot %s, restore %s, boot %s, modules %s, case %s, "
+          "VM %.1f s, QEMU peak %d MB" %
+          (r["case"], r["boot"], f(p["image"]), f(p["snapshot"]), f(p["restore"]), f(p["boot"]),
+           f(p["modules"]), f(p["case"]), r["duration_s"], r["peak_rss_kb"] // 1024))
 print("    krepro itself: peak %d MB" % (d["krepro_peak_rss_kb"] // 1024))
 EOF
 }
@@ -112,6 +116,43 @@ part_one() {
 	racy_table "$out/one-$RUNS/run.json" | tee -a "$out/summary.txt"
 }
 
+# One kernel warm, restored from snapshots against booting every VM
+# (--no-snapshot), interleaved; and where a VM's start went either way.
+part_snapshot() {
+	say "snapshots: one kernel ($newest61), every default case, restored vs booted:"
+	"$krepro" run -k "$newest61" -o "$out/snap-warmup" >"$out/snap-warmup.log" 2>&1 || true
+	for i in $(seq "$RUNS"); do
+		timed "$out/snap-r$i.log" "$krepro" run -k "$newest61" -o "$out/snap-r$i" \
+			>>"$out/snap-restored.times"
+		timed "$out/snap-b$i.log" "$krepro" run -k "$newest61" --no-snapshot \
+			-o "$out/snap-b$i" >>"$out/snap-booted.times"
+	done
+	say "  restored: $(stats < "$out/snap-restored.times")"
+	say "  booted:   $(stats < "$out/snap-booted.times")"
+	python3 - "$out" "$RUNS" <<'EOF2' | tee -a "$out/summary.txt"
+import json, statistics, sys
+out, runs = sys.argv[1], int(sys.argv[2])
+def col(kind, key):
+    v = []
+    for i in range(1, runs + 1):
+        for r in json.load(open("%s/snap-%s%d/run.json" % (out, kind, i)))["results"]:
+            if r["phases_s"].get(key) is not None:
+                v.append(r["phases_s"][key])
+    return v
+def vms(kind):
+    return [sum(r["duration_s"] for r in json.load(open("%s/snap-%s%d/run.json" % (out, kind, i)))["results"])
+            for i in range(1, runs + 1)]
+restore, boot = col("r", "restore"), col("b", "boot")
+print("  start of a VM: restore median %.2f s (%.2f-%.2f, n=%d), boot median %.2f s (%.2f-%.2f, n=%d)"
+      % (statistics.median(restore), min(restore), max(restore), len(restore),
+         statistics.median(boot), min(boot), max(boot), len(boot)))
+print("  VM time per kernel: restored median %.1f VM-s, booted %.1f VM-s"
+      % (statistics.median(vms("r")), statistics.median(vms("b"))))
+EOF2
+	du -sh "${KREPRO_CACHE:-/var/cache/krepro}/snapshot" | sed 's/^/  snapshot cache: /' |
+		tee -a "$out/summary.txt"
+}
+
 part_gate() {
 	store=$out/gate-store
 	say "gate: baseline $newest61 from the store, candidate $newest612:"
@@ -130,14 +171,23 @@ part_matrix() {
 	for n in ${MATRIX_SIZES:-1 4 all}; do
 		kernels=$(echo "$cloud" | { [ "$n" = all ] && cat || head -n "$n"; })
 		count=$(echo "$kernels" | wc -l)
-		for j in 2 1; do
+		# The first run of a size takes the snapshots it lacks; "all" runs
+		# again at -j 2 with every snapshot cached (the warm figure).
+		again=
+		[ "$n" = all ] && again=2
+		for j in 2 1 $again; do
 			[ "$n" = all ] && [ "$j" = 1 ] && [ -z "${MATRIX_J1_ALL:-}" ] && continue
 			args=$(echo "$kernels" | sed 's/^/-k /' | tr '\n' ' ')
 			# shellcheck disable=SC2086
-			s=$(timed "$out/matrix-$count-j$j.log" "$krepro" run $args -j "$j" \
-				-o "$out/matrix-$count-j$j")
-			vms=$(grep -c '^\[' "$out/matrix-$count-j$j.log" || true)
-			say "  matrix: $count kernel(s) x default cases, -j $j: $s s wall, $vms VMs"
+			tag=$count-j$j
+			[ -e "$out/matrix-$tag" ] && tag=$count-j$j-again
+			s=$(timed "$out/matrix-$tag.log" "$krepro" run $args -j "$j" -o "$out/matrix-$tag")
+			vms=$(grep -c '^\[' "$out/matrix-$tag.log" || true)
+			fresh=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(r["phases_s"]["snapshot"] is not None and r["phases_s"]["snapshot"] > 0 for r in d["results"]))' \
+				"$out/matrix-$tag/run.json")
+			say "  matrix: $count kernel(s) x default cases, -j $j: $s s wall, $vms VMs, $fresh snapshots taken"
 		done
 	done
 }

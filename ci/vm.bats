@@ -185,6 +185,93 @@ PY
 	assert_host_clean
 }
 
+# fresh_runs OUT: selftest_fresh once (taking its snapshot when the cache
+# has none), then - 5 s later, so that a snapshot's clock would be behind
+# - twice more; each later run's line "rnd=HEX realtime=T0:T boot_id=ID
+# boot=HOW" into OUT, T0 being the host's clock just before the run.
+fresh_runs() {
+	local i t0
+	kr run -k "$VM_KERNEL" -c selftest_fresh --accel tcg -o "$BATS_TEST_TMPDIR/f1"
+	[ "$status" -eq 0 ]
+	sleep 5
+	for i in 2 3; do
+		t0=$(date +%s)
+		kr run -k "$VM_KERNEL" -c selftest_fresh --accel tcg -o "$BATS_TEST_TMPDIR/f$i"
+		[ "$status" -eq 0 ]
+		echo "$(grep -ho '# fresh: .*' "$BATS_TEST_TMPDIR/f$i"/*/selftest_fresh.ktap |
+			sed "s/^# fresh: //; s/realtime=/realtime=$t0:/") boot=$(json_get \
+			"$BATS_TEST_TMPDIR/f$i/run.json" 'd["results"][0]["boot"]')" >> "$1"
+	done
+}
+
+# distinct WORD FILE: how many different values of WORD= the lines have.
+distinct() {
+	grep -o "$1=[^ ]*" "$2" | sort -u | wc -l
+}
+
+# clock_fresh FILE: every restored guest's clock was the host's (the RTC
+# has whole seconds).
+clock_fresh() {
+	local t0 t
+	for pair in $(grep -o 'realtime=[0-9:]*' "$1" | cut -d= -f2); do
+		t0=${pair%:*} t=${pair#*:}
+		[ "$t" -ge $((t0 - 1)) ] || return 1
+	done
+}
+
+@test "VMs are restored from a snapshot of the booted guest, each fresh: its own random bytes and boot_id, the host's clock" {
+	requires root qemu
+	fresh_runs "$BATS_TEST_TMPDIR/fresh"
+	cat "$BATS_TEST_TMPDIR/fresh" >&2
+	[ "$(grep -c 'boot=restored' "$BATS_TEST_TMPDIR/fresh")" -eq 2 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/f3/run.json" 'd["results"][0]["phases_s"]["boot"]')" = None ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/f3/run.json" 'd["results"][0]["phases_s"]["restore"] > 0')" = True ]
+	# Both start from one saved pool, clock and (unread) boot_id.
+	[ "$(distinct rnd "$BATS_TEST_TMPDIR/fresh")" -eq 2 ]
+	[ "$(distinct boot_id "$BATS_TEST_TMPDIR/fresh")" -eq 2 ]
+	clock_fresh "$BATS_TEST_TMPDIR/fresh"
+	kr run -k "$VM_KERNEL" -c selftest_fresh --accel tcg --no-snapshot -o "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/b/run.json" 'd["results"][0]["boot"]')" = booted ]
+	assert_host_clean
+}
+
+@test "known-bad: a knobs reader that does not reseed or set the clock leaves restored guests with the snapshot's draws and time" {
+	requires root qemu
+	bad="$BATS_TEST_TMPDIR/root"
+	mkdir -p "$bad/build/guest"
+	ln -s "$ROOT/cases" "$ROOT/vm" "$bad/"
+	ln -s "$ROOT/build/repro" "$bad/build/repro"
+	sed -e 's/if (reseed_random())/if (0)/' -e 's/if (clock_from_rtc())/if (0)/' \
+		"$ROOT/vm/guest/knobs.c" > "$bad/knobs.c"
+	[ "$(grep -c 'if (0)' "$bad/knobs.c")" -eq 2 ]
+	cc -O2 -static -o "$bad/build/guest/knobs" "$bad/knobs.c"
+	KREPRO_ROOT="$bad" fresh_runs "$BATS_TEST_TMPDIR/stale"
+	cat "$BATS_TEST_TMPDIR/stale" >&2
+	[ "$(grep -c 'boot=restored' "$BATS_TEST_TMPDIR/stale")" -eq 2 ]
+	[ "$(distinct rnd "$BATS_TEST_TMPDIR/stale")" -eq 1 ]
+	! clock_fresh "$BATS_TEST_TMPDIR/stale"
+	assert_host_clean
+}
+
+@test "a damaged snapshot is removed and taken anew; the run passes" {
+	requires root qemu
+	kr run -k "$VM_KERNEL" -c selftest_fresh --accel tcg -o "$BATS_TEST_TMPDIR/a"
+	[ "$status" -eq 0 ]
+	kr run --show-command -k "$VM_KERNEL" -c selftest_fresh --accel tcg
+	# The restore on the printed line: -incoming 'exec:zstd -dcq PATH', quoted.
+	snap=$(printf '%s\n' "$output" | grep -o "[^' ]*/snapshot/[0-9a-f]*" | head -n 1)
+	[ -f "$snap" ]
+	head -c 4096 /dev/urandom > "$snap"
+	kr run -k "$VM_KERNEL" -c selftest_fresh --accel tcg -o "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"the guest did not come back from snapshot $snap; removed"* ]]
+	[ "$(json_get "$BATS_TEST_TMPDIR/b/run.json" 'd["results"][0]["boot"]')" = restored ]
+	[ "$(json_get "$BATS_TEST_TMPDIR/b/run.json" 'd["results"][0]["attempts"]')" -eq 2 ]
+	[ "$(stat -c %s "$snap")" -gt 1000000 ]
+	assert_host_clean
+}
+
 @test "--show-command prints a QEMU command line that runs the case, and starts nothing" {
 	requires root qemu
 	kr run --show-command -k "$VM_KERNEL" -c ovl_whiteout --accel tcg -o "$BATS_TEST_TMPDIR/out"

@@ -42,10 +42,11 @@ int console_cap_env(long long *cap, char **why);
 int boot_deadline_env(int *seconds, char **why);
 /*
  * What the guest snapshots in CACHE/snapshot may take when
- * KREPRO_SNAPSHOT_MB is not set: one is 40-80 MB (BENCHMARKS.md), so
- * this holds the 114 of the Debian cloud kernel matrix.
+ * KREPRO_SNAPSHOT_MB is not set: one is 15-30 MB compressed
+ * (BENCHMARKS.md), so this holds the 114 of the Debian cloud kernel
+ * matrix with room to spare.
  */
-#define SNAPSHOT_CAP_DEFAULT_MB 8192
+#define SNAPSHOT_CAP_DEFAULT_MB 4096
 /*
  * KREPRO_SNAPSHOT_MB (whole MB, 0: no snapshots, every VM boots), else the
  * default.  -1 with a one-line reason when the variable is malformed.

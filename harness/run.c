@@ -160,6 +160,8 @@ static void pair_snapshot(struct run_opts *o, struct pair *p, struct vm_opts *vo
 	char *path, *why = NULL;
 
 	p->restored = false;
+	free(p->snapshot);
+	p->snapshot = NULL;
 	if (!o->snapshots || vo->kvm || !(path = snapshot_path(o->cache, vo)))
 		return;
 	if (!is_file(path)) {
@@ -177,7 +179,7 @@ static void pair_snapshot(struct run_opts *o, struct pair *p, struct vm_opts *vo
 		snapshot_evict(o->cache, o->snapshot_cap_mb);
 	}
 	snapshot_used(path);
-	vo->incoming = path;
+	vo->incoming = p->snapshot = path;
 	p->restored = true;
 }
 
@@ -223,7 +225,6 @@ static void job_free(struct target_job *j)
 	free((char *)j->binary);
 	free((char **)j->tests);
 	free((char *)j->vm.knobs);
-	free((char *)j->vm.incoming);
 }
 
 static int start_target(struct run_opts *o, struct pair *p)
@@ -308,6 +309,12 @@ static bool finish_target(struct run_opts *o, struct pair *p, int status)
 		fold_all(p, OUT_ERROR, p->detail);
 	} else {
 		classify_run(p, &g, p->timed_out);
+	}
+	if (p->restored && !g.booted && p->snapshot) {
+		/* A damaged snapshot would fail every restore: the next attempt takes it anew. */
+		warnx_("%s %s: the guest did not come back from snapshot %s; removed",
+		       p->kernel->spec, p->kase->name, p->snapshot);
+		unlink(p->snapshot);
 	}
 	if (p->kernel->kind != KERNEL_HOST) {
 		p->up_boot = g.up_boot;

@@ -61,7 +61,8 @@ struct pair {
 	double image_s;		/* building it took (0: reused) */
 	double up_boot, up_begin, up_end;	/* the last VM's guest uptimes; -1: unknown */
 	double up_go;		/* ... when its knobs came (after a restore) */
-	bool restored;		/* the last VM was restored from a snapshot */
+	bool restored;		/* the last VM was restored from a snapshot ... */
+	char *snapshot;		/* ... this one */
 	double vm_s;		/* the last VM's wall time, from its QEMU's start */
 	double snapshot_s;	/* taking the pair's snapshot (0: from the cache) */
 	long peak_rss_kb;	/* the largest of its VMs (or sandboxes), from wait4 */

@@ -530,7 +530,7 @@ TEST(guest_image_modules_resolve_with_their_dependencies)
 	put(xasprintf("%s/kernel/fs/libcrc32c.ko", k.moddir), "c");
 	put(xasprintf("%s/kernel/fs/a_dep.ko", k.moddir), "a");
 	put(xasprintf("%s/init", dir), "#!/bin/sh\n");
-	spec.init = spec.busybox = spec.binary = xasprintf("%s/init", dir);
+	spec.init = spec.busybox = spec.knobs = spec.binary = xasprintf("%s/init", dir);
 	spec.case_name = "t";
 	spec.kernel = &k;
 	spec.modules = mods;
