@@ -291,3 +291,24 @@ clock_fresh() {
 	grep -q " END rc=0 " "$chan"
 	assert_host_clean
 }
+
+@test "a kernel whose guest cannot be saved: one warning, its VMs boot, and the run says why they failed" {
+	requires root qemu
+	# A boot protocol header on random bytes: QEMU loads it, nothing runs.
+	fake="$BATS_TEST_TMPDIR/not-a-kernel"
+	head -c 2097152 /dev/urandom > "$fake"
+	printf 'HdrS' | dd of="$fake" bs=1 seek=514 conv=notrunc 2>/dev/null
+	printf '\x0f\x02' | dd of="$fake" bs=1 seek=518 conv=notrunc 2>/dev/null
+	# It hangs: a short boot deadline keeps the test short.
+	KREPRO_BOOT_DEADLINE=4 kr run -k "file:$fake" -c selftest_fresh \
+		-c selftest_contract/holds --accel tcg -j 1 -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 3 ]
+	[ "$(printf '%s\n' "$output" | grep -c 'no snapshot, booting its VMs instead')" -eq 1 ]
+	rj="$BATS_TEST_TMPDIR/out/run.json"
+	[ "$(json_get "$rj" '[r["boot"] for r in d["results"]]')" = "['booted', 'booted']" ]
+	[ "$(json_get "$rj" '[r["outcome"] for r in d["results"]]')" = "['infra', 'infra']" ]
+	[[ "$(json_get "$rj" 'd["results"][0]["detail"]')" == "kernel file:$fake did not boot to the case"* ]]
+	[ -z "$(ls "${KREPRO_CACHE:-/var/cache/krepro}/snapshot" | grep tmp)" ]
+	[[ "$output" == *"no snapshot, booting its VMs instead: the guest did not reach its knobs within 4 s"* ]]
+	assert_host_clean
+}

@@ -253,21 +253,6 @@ void set_detail(struct pair *p, char *detail)
 	p->detail = detail;
 }
 
-
-/* The console's last non-empty line, for a one-line reason. */
-static char *last_line(const char *console)
-{
-	const char *end = console + strlen(console), *start;
-
-	while (end > console && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-		end--;
-	start = end;
-	while (start > console && start[-1] != '\n')
-		start--;
-	return strndup(start, end - start);
-}
-
-
 /*
  * The subtest that was running when the taint first gained a crash flag:
  * the last one to report before that TAINT frame (NULL: none reported).

@@ -162,15 +162,22 @@ static void pair_snapshot(struct run_opts *o, struct pair *p, struct vm_opts *vo
 	p->restored = false;
 	free(p->snapshot);
 	p->snapshot = NULL;
-	if (!o->snapshots || vo->kvm || !(path = snapshot_path(o->cache, vo)))
+	if (!o->snapshots || vo->kvm || p->kernel->no_snapshot ||
+	    !(path = snapshot_path(o->cache, vo)))
 		return;
 	if (!is_file(path)) {
 		double t = now_monotonic();
 
 		if (snapshot_take(vo, path, o->boot_deadline ? o->boot_deadline : 3600, &why)) {
+			/*
+			 * Once per kernel: what stopped it (a kernel that hangs or
+			 * panics before init) would stop every other, at the cost of
+			 * a boot deadline each.
+			 */
+			p->kernel->no_snapshot = true;
 			if (!interrupted)
-				warnx_("%s %s: no snapshot, booting instead: %s", p->kernel->spec,
-				       p->kase->name, why);
+				warnx_("%s %s: no snapshot, booting its VMs instead: %s",
+				       p->kernel->spec, p->kase->name, why);
 			free(why);
 			free(path);
 			return;

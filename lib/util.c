@@ -370,6 +370,18 @@ void random_hex(char *out, size_t n)
 	out[i] = '\0';
 }
 
+char *last_line(const char *text)
+{
+	const char *end = text + strlen(text), *start;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > text && start[-1] != '\n')
+		start--;
+	return strndup(start, end - start);
+}
+
 char *rtrim(char *s)
 {
 	size_t n = strlen(s);

@@ -137,18 +137,10 @@ static char *probe_failure(const char *console)
 		p = strstr(console, "Assertion");
 	if (p)
 		return strndup(p, strcspn(p, "\r\n"));
-	line = xstrdup(console);
-	rtrim(line);
+	line = last_line(console);
 	if (!*line) {
 		free(line);
 		return xstrdup("no console output");
-	}
-	p = strrchr(line, '\n');
-	if (p) {
-		char *last = xstrdup(p + 1);
-
-		free(line);
-		return last;
 	}
 	return line;
 }

@@ -23,6 +23,8 @@ struct kernel {
 	/* What preparing it took this time, seconds; 0: not done (cached). */
 	double fetch_s, unpack_s, depmod_s, pvh_s;
 	char *boot;		/* what QEMU boots: the PVH vmlinux of image (pvh.h), or NULL: image */
+	/* A snapshot of a guest on it could not be taken this run: its VMs boot. */
+	bool no_snapshot;
 };
 
 /* Where kernels are cached and built, and whether to tell progress. */

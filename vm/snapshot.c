@@ -200,14 +200,13 @@ out:
 /* The last line QEMU or the guest left on the console, for a reason. */
 static char *console_tail(const char *path)
 {
-	char *text = read_text(path), *last;
+	char *text = read_text(path), *last = text ? last_line(text) : xstrdup("");
 
-	if (!text)
-		return xstrdup("no console output");
-	rtrim(text);
-	last = strrchr(text, '\n');
-	last = xstrdup(last ? last + 1 : *text ? text : "no console output");
 	free(text);
+	if (!*last) {
+		free(last);
+		return xstrdup("no console output");
+	}
 	return one_line(last);
 }
 
