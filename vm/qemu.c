@@ -39,7 +39,7 @@ static char *knobs_option(const struct vm_opts *o)
 
 char **qemu_argv(const struct vm_opts *o)
 {
-	char **argv = xcalloc(40, sizeof(char *));
+	char **argv = xcalloc(48, sizeof(char *));
 	int a = 0;
 
 	argv[a++] = xstrdup(o->qemu);
@@ -87,6 +87,14 @@ char **qemu_argv(const struct vm_opts *o)
 		argv[a++] = xasprintf("socket,id=qmp,fd=%d", o->qmp_fd);
 		argv[a++] = xstrdup("-mon");
 		argv[a++] = xstrdup("chardev=qmp,mode=control");
+	}
+	if (o->snapshot_source || o->incoming) {
+		/* Where the saved guest says READY; the restored one has it too. */
+		argv[a++] = xstrdup("-chardev");
+		argv[a++] = o->snapshot_source ? xasprintf("file,id=ready,path=%s", o->ready) :
+						 xstrdup("null,id=ready");
+		argv[a++] = xstrdup("-device");
+		argv[a++] = xstrdup("isa-debugcon,iobase=0xe9,chardev=ready");
 	}
 	if (o->incoming) {
 		argv[a++] = xstrdup("-incoming");

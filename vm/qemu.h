@@ -18,11 +18,13 @@ struct vm_opts {
 	const char *knobs;	/* init's knobs after the marker's (fw_cfg), or NULL */
 	/*
 	 * A snapshot: the guest to take it from waits in its knobs reader
-	 * (knobs "wait", a QMP monitor on qmp_fd); a restored guest's
-	 * migration stream is read from the file incoming.
+	 * (knobs "wait", a QMP monitor on qmp_fd, READY on the debug console
+	 * into the file ready); a restored guest's migration stream is read
+	 * from the file incoming.
 	 */
 	bool snapshot_source;
 	int qmp_fd;
+	const char *ready;
 	const char *incoming;
 	long long log_cap;	/* bytes the console and channel files may reach; 0: no cap */
 };

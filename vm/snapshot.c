@@ -34,6 +34,7 @@ static char **keyed_argv(const struct vm_opts *o)
 	src.knobs = NULL;
 	src.console = "console";
 	src.channel = "channel";
+	src.ready = "ready";
 	src.qmp_fd = 3;
 	return qemu_argv(&src);
 }
@@ -211,17 +212,17 @@ static char *console_tail(const char *path)
 }
 
 /* Wait until the guest's knobs reader says READY; -1 with *why if it does not. */
-static int wait_ready(pid_t pid, const char *console, const char *channel, double boot_s,
+static int wait_ready(pid_t pid, const char *console, const char *ready_path, double boot_s,
 		      char **why)
 {
 	double until = now_monotonic() + boot_s;
 
 	for (;;) {
-		char *chan = read_text(channel);
-		bool ready = chan && strstr(chan, READY_WORD);
+		char *text = read_text(ready_path);
+		bool ready = text && strstr(text, READY_WORD);
 		int status;
 
-		free(chan);
+		free(text);
 		if (ready)
 			return 0;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -248,6 +249,7 @@ int snapshot_take(const struct vm_opts *o, const char *path, double boot_s, char
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	char *console = xasprintf("%s.console.tmp.%d", path, (int)getpid());
 	char *channel = xasprintf("%s.chan.tmp.%d", path, (int)getpid());
+	char *ready = xasprintf("%s.ready.tmp.%d", path, (int)getpid());
 	struct vm_opts src = *o;
 	struct qmp q = { .fd = -1 };
 	int sv[2] = { -1, -1 }, rc = -1;
@@ -268,11 +270,13 @@ int snapshot_take(const struct vm_opts *o, const char *path, double boot_s, char
 	src.incoming = NULL;
 	src.console = console;
 	src.channel = channel;
+	src.ready = ready;
 	src.qmp_fd = sv[1];
 	/* The log cap is a file size limit, which would cut the snapshot. */
 	src.log_cap = 0;
 	unlink(console);
 	unlink(channel);
+	unlink(ready);
 	pid = vm_start(&src);
 	close(sv[1]);
 	if (pid < 0) {
@@ -280,7 +284,7 @@ int snapshot_take(const struct vm_opts *o, const char *path, double boot_s, char
 		goto out;
 	}
 	q.fd = sv[0];
-	if (wait_ready(pid, console, channel, boot_s, why))
+	if (wait_ready(pid, console, ready, boot_s, why))
 		goto out;
 	q.deadline = now_monotonic() + SAVE_TIMEOUT_S;
 	if (qmp_save(&q, tmp, why))
@@ -303,9 +307,11 @@ out:
 	unlink(tmp);
 	unlink(console);
 	unlink(channel);
+	unlink(ready);
 	free(tmp);
 	free(console);
 	free(channel);
+	free(ready);
 	free(dir);
 	return rc;
 }
