@@ -53,7 +53,8 @@ struct pair {
 	double started, deadline;
 	double vm_started;	/* the attempt's QEMU started (after any snapshot) */
 	bool timed_out;
-	double boot_by;		/* a VM's init must have said BOOT by then */
+	double boot_by;		/* a VM's init must have said BOOT by then ... */
+	int boot_limit;		/* ... this many seconds after QEMU started */
 	int boot_late;		/* killed at the boot deadline: its seconds */
 	char marker[17];
 	char *initrd;

@@ -15,7 +15,8 @@
  * that snapshot.  The port is one instruction a byte, with no driver or
  * interrupt: a serial port's transmitter caught mid-write by the
  * snapshot came back stalled in one restore of 114, and the run's
- * frames on it never left the guest.  A restored guest is then made fresh - its random pool
+ * frames on it never left the guest.  A restored guest's serial ports
+ * are kicked (kick_uart), and it is made fresh - its random pool
  * reseeded (every restore starts from one pool; RDRAND under TCG brings
  * the host's randomness) and its clock set from the RTC, which QEMU keeps
  * on host time across a migration - and "krepro.restored=1" is printed
@@ -39,6 +40,13 @@
 #define FW_CFG_PORT_DATA 0x511
 #define FW_CFG_FILE_DIR	 0x19
 #define DEBUGCON_PORT	 0xe9	/* QEMU's isa-debugcon, qemu.c */
+/* The console and the result channel (ttyS0, ttyS1), 16550 registers. */
+#define TTYS0_BASE	 0x3f8
+#define TTYS1_BASE	 0x2f8
+#define UART_IER	 1
+#define UART_IER_THRI	 0x02
+#define UART_LCR	 3
+#define UART_LCR_DLAB	 0x80
 #define KNOBS_FILE	 "opt/krepro/knobs"
 #define WAIT_WORD	 "wait"
 #define READY_LINE	 "KREPRO-READY\n"
@@ -112,6 +120,27 @@ static int reseed_random(void)
 	return ret;
 }
 
+/*
+ * A UART whose transmitter was busy when the guest was saved waits for
+ * a transmitter-empty interrupt that the restored QEMU does not raise
+ * again, and every later byte stays in the guest (Firecracker's restores
+ * met the same).  Turning the interrupt off and on raises it anew when
+ * the driver is waiting for it; a driver that is not has it off, and
+ * nothing changes.  Skipped while the divisor latch hides the register.
+ */
+static void kick_uart(unsigned short base)
+{
+	uint8_t ier;
+
+	if (ioperm(base, 8, 1) || inb(base + UART_LCR) & UART_LCR_DLAB)
+		return;
+	ier = inb(base + UART_IER);
+	if (!(ier & UART_IER_THRI))
+		return;
+	outb(ier & ~UART_IER_THRI, base + UART_IER);
+	outb(ier, base + UART_IER);
+}
+
 /* The snapshot's clock is the snapshot's time; the RTC's is now. */
 static int clock_from_rtc(void)
 {
@@ -167,6 +196,8 @@ int main(void)
 			fprintf(stderr, "knobs: no fw_cfg file %s after the restore\n", KNOBS_FILE);
 			return 1;
 		}
+		kick_uart(TTYS0_BASE);
+		kick_uart(TTYS1_BASE);
 		if (reseed_random())
 			return fail("cannot reseed the random pool");
 		if (clock_from_rtc())
