@@ -18,17 +18,39 @@
 
 #define QEMU_TCG_TB_MB "128"
 
+/* The marker and the run's words, as init's knobs reader takes them. */
+static char *knob_words(const struct vm_opts *o)
+{
+	return xasprintf(WIRE_CMDLINE_MARKER "%s%s%s", o->marker, o->knobs && *o->knobs ? " " : "",
+			 o->knobs ? o->knobs : "");
+}
+
 /*
- * -fw_cfg's argument with the knobs: "wait" for a snapshot's source, else
- * the marker and the run's words.  QEMU's option syntax reads ",," as a
- * comma (the stopping rules have commas).
+ * The kernel command line.  A guest that boots for its run has its knobs
+ * here, which any kernel passes on; a snapshot's source and a restored
+ * guest have none here (the saved guest must not know a run's marker).
+ */
+static char *kernel_cmdline(const struct vm_opts *o)
+{
+	bool knobs_here = o->marker && !o->snapshot_source && !o->incoming;
+	char *words = knobs_here ? knob_words(o) : xstrdup("");
+	char *line = xasprintf("console=ttyS0 quiet panic=-1 oops=panic%s%s%s%s",
+			       *words ? " " : "", words, o->params && *o->params ? " " : "",
+			       o->params ? o->params : "");
+
+	free(words);
+	return line;
+}
+
+/*
+ * -fw_cfg's argument with the knobs of a snapshot's source ("wait") or of
+ * a restored guest.  QEMU's option syntax reads ",," as a comma (the
+ * stopping rules have commas).
  */
 static char *knobs_option(const struct vm_opts *o)
 {
 	struct buf b = { 0 };
-	char *words = o->snapshot_source ? xstrdup(QEMU_KNOBS_WAIT) :
-		xasprintf(WIRE_CMDLINE_MARKER "%s%s%s", o->marker,
-			  o->knobs && *o->knobs ? " " : "", o->knobs ? o->knobs : "");
+	char *words = o->snapshot_source ? xstrdup(QEMU_KNOBS_WAIT) : knob_words(o);
 
 	buf_printf(&b, "name=" QEMU_KNOBS_FW_CFG ",string=");
 	for (const char *c = words; *c; c++)
@@ -75,10 +97,8 @@ char **qemu_argv(const struct vm_opts *o)
 	argv[a++] = xstrdup("-initrd");
 	argv[a++] = xstrdup(o->initrd);
 	argv[a++] = xstrdup("-append");
-	argv[a++] = xasprintf("console=ttyS0 quiet panic=-1 oops=panic%s%s",
-			      o->params && *o->params ? " " : "",
-			      o->params ? o->params : "");
-	if (o->marker || o->snapshot_source) {
+	argv[a++] = kernel_cmdline(o);
+	if (o->snapshot_source || (o->incoming && o->marker)) {
 		argv[a++] = xstrdup("-fw_cfg");
 		argv[a++] = knobs_option(o);
 	}

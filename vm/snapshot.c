@@ -198,10 +198,15 @@ out:
 
 /* ---- taking one ---- */
 
-/* The last line QEMU or the guest left on the console, for a reason. */
+/*
+ * Why the guest stopped, for a reason: what init said (it could not
+ * get its knobs), else the last line QEMU or the kernel left.
+ */
 static char *console_tail(const char *path)
 {
-	char *text = read_text(path), *last = text ? last_line(text) : xstrdup("");
+	char *text = read_text(path), *init = text ? strstr(text, "krepro init: ") : NULL;
+	char *last = init ? strndup(init, strcspn(init, "\r\n")) :
+		     text ? last_line(text) : xstrdup("");
 
 	free(text);
 	if (!*last) {

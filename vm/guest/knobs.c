@@ -2,15 +2,20 @@
 /*
  * knobs - guest side: print this run's knobs.
  *
- * The host hands them over in the fw_cfg file opt/krepro/knobs (QEMU's
- * -fw_cfg), read here through fw_cfg's I/O ports, so the guest needs no
- * driver and the file may change size between two QEMUs.  They are not
- * on the kernel command line because a guest restored from a snapshot
- * booted long before its run had knobs, and QEMU does not migrate fw_cfg
- * contents: the restoring QEMU's file is the one the guest reads.
+ * A guest that booted for its run has them on the kernel command line
+ * (the krepro.* words), which every kernel passes on.  A guest restored
+ * from a snapshot booted long before its run had knobs: the host hands
+ * them over in the fw_cfg file opt/krepro/knobs (QEMU's -fw_cfg), read
+ * here through fw_cfg's I/O ports, so the guest needs no driver and the
+ * file may change size between two QEMUs (QEMU does not migrate fw_cfg
+ * contents: the restoring QEMU's file is the one the guest reads).  No
+ * such file, or no way to the ports (a kernel without ioperm): the
+ * command line's words.
  *
- * When the file says "wait", the host is about to snapshot this guest:
- * write KREPRO-READY to QEMU's debug console port, then poll until the
+ * When the file says "wait", the host is about to snapshot this guest.
+ * Unless a restored copy could be made fresh (below: RNDRESEEDCRNG, an
+ * RTC), exit 1: the host then boots this kernel's VMs.  Else write
+ * KREPRO-READY to QEMU's debug console port, then poll until the
  * file says something else, which happens only in a guest restored from
  * that snapshot.  The port is one instruction a byte, with no driver or
  * interrupt: a serial port's transmitter caught mid-write by the
@@ -27,6 +32,7 @@
 #include <fcntl.h>
 #include <linux/random.h>
 #include <linux/rtc.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +172,39 @@ static int clock_from_rtc(void)
 	return clock_settime(CLOCK_REALTIME, &ts);
 }
 
+/*
+ * The krepro.* words of the kernel command line; exit 1 without a
+ * marker among them (a snapshot's source on a kernel whose fw_cfg ports
+ * are out of reach: the host then boots its VMs).
+ */
+static int from_cmdline(const char *why_not_fw_cfg)
+{
+	char line[4096] = "", *save = NULL;
+	struct buf { char text[4096]; size_t len; } out = { "", 0 };
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool marker = false;
+
+	if (!f || !fgets(line, sizeof(line), f)) {
+		fprintf(stderr, "knobs: cannot read /proc/cmdline\n");
+		return 1;
+	}
+	fclose(f);
+	for (char *w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+		if (strncmp(w, "krepro.", 7))
+			continue;
+		marker |= !strncmp(w, "krepro.marker=", 14);
+		out.len += snprintf(out.text + out.len, sizeof(out.text) - out.len, "%s%s",
+				    out.len ? " " : "", w);
+	}
+	if (!marker) {
+		fprintf(stderr, "knobs: %s, and no marker on the kernel command line\n",
+			why_not_fw_cfg);
+		return 1;
+	}
+	printf("%s\n", out.text);
+	return 0;
+}
+
 static int fail(const char *what)
 {
 	fprintf(stderr, "knobs: %s: %s\n", what, strerror(errno));
@@ -178,13 +217,13 @@ int main(void)
 	int restored = 0;
 
 	if (ioperm(FW_CFG_PORT_SEL, 2, 1))
-		return fail("cannot reach the fw_cfg ports");
-	knobs = read_knobs();
-	if (!knobs) {
-		fprintf(stderr, "knobs: no fw_cfg file %s\n", KNOBS_FILE);
-		return 1;
-	}
+		return from_cmdline("fw_cfg's ports are out of reach (no ioperm in this kernel?)");
+	if (!(knobs = read_knobs()))
+		return from_cmdline("no fw_cfg file " KNOBS_FILE);
 	if (!strcmp(knobs, WAIT_WORD)) {
+		/* What a restored copy will need, tried now, while the host can still boot. */
+		if (reseed_random() || clock_from_rtc())
+			return fail("this kernel cannot make a restored guest fresh");
 		if (say_ready())
 			return fail("cannot say READY");
 		while (knobs && !strcmp(knobs, WAIT_WORD)) {
