@@ -1403,6 +1403,12 @@ static int bisect_step(void *ctx, const int *idx, int n, int rounds, struct step
 	run_cli_init(&r);
 	r.o.jobs = bc->jobs ? bc->jobs : r.o.jobs;
 	r.o.table = stderr;
+	/*
+	 * Each step runs a kernel once, with a one-subtest image: taking its
+	 * snapshot would cost a boot more than it saves (the deterministic
+	 * bisection took 16 s with snapshots, 13 s booting).
+	 */
+	r.no_snapshot = true;
 	r.kspecs = xcalloc(n, sizeof(char *));
 	for (int j = 0; j < n; j++) {
 		run_of[j] = -1;
