@@ -339,23 +339,6 @@ static bool finish_target(struct run_opts *o, struct pair *p, int status)
 	return counts;
 }
 
-/* A word as the shell reads it back: quoted unless plainly safe. */
-static void print_shell_word(const char *w)
-{
-	if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789-_=+/.,:@%") == strlen(w)) {
-		fputs(w, stdout);
-		return;
-	}
-	putchar('\'');
-	for (; *w; w++)
-		if (*w == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*w);
-	putchar('\'');
-}
-
 static void plan_pair(struct run_opts *o, struct pair *p);
 
 /* The restore a run would start, when the snapshot is in the cache (none is taken). */
@@ -395,7 +378,10 @@ int show_commands(struct run_opts *o)
 		for (char **a = argv; *a; a++) {
 			if (a != argv)
 				putchar(' ');
-			print_shell_word(*a);
+			char *word = shell_word(*a);
+
+			fputs(word, stdout);
+			free(word);
 		}
 		putchar('\n');
 		qemu_argv_free(argv);

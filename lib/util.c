@@ -370,6 +370,20 @@ void random_hex(char *out, size_t n)
 	out[i] = '\0';
 }
 
+char *shell_word(const char *w)
+{
+	struct buf b = { 0 };
+
+	if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_=+/.,:@%") == strlen(w))
+		return xstrdup(w);
+	buf_puts(&b, "'");
+	for (; *w; w++)
+		buf_puts(&b, *w == '\'' ? "'\\''" : (char[]){ *w, 0 });
+	buf_puts(&b, "'");
+	return b.data;
+}
+
 char *last_line(const char *text)
 {
 	const char *end = text + strlen(text), *start;

@@ -74,6 +74,8 @@ double now_monotonic(void);
 /* Random hex string of n chars (n < 64) from getrandom. */
 void random_hex(char *out, size_t n);
 
+/* w as the shell reads it back: as it is when plainly safe, else single-quoted (malloc'd). */
+char *shell_word(const char *w);
 /* The last line of text that is not blank, trailing blanks cut (malloc'd; "" if none). */
 char *last_line(const char *text);
 /* Trim trailing whitespace in place; returns s. */

@@ -62,18 +62,6 @@ char *snapshot_path(const char *cache, const struct vm_opts *o)
 	return path;
 }
 
-/* A word for sh -c: single-quoted. */
-static char *sh_quote(const char *s)
-{
-	struct buf b = { 0 };
-
-	buf_puts(&b, "'");
-	for (; *s; s++)
-		buf_puts(&b, *s == '\'' ? "'\\''" : (char[]){ *s, 0 });
-	buf_puts(&b, "'");
-	return b.data;
-}
-
 /*
  * Compressed: zstd -1 makes a 69 MB stream 16 MB in 0.15 s, and reading
  * it back costs 0.05 s of CPU (BENCHMARKS.md), so the cache holds four
@@ -81,7 +69,7 @@ static char *sh_quote(const char *s)
  */
 char *snapshot_incoming_uri(const char *path)
 {
-	char *q = sh_quote(path), *uri = xasprintf("exec:zstd -dcq %s", q);
+	char *q = shell_word(path), *uri = xasprintf("exec:zstd -dcq %s", q);
 
 	free(q);
 	return uri;
@@ -149,7 +137,7 @@ static json_t *qmp_call(struct qmp *q, json_t *cmd, char **why)
 /* Migrate the guest to the file tmp and wait until QEMU says completed. */
 static int qmp_save(struct qmp *q, const char *tmp, char **why)
 {
-	char *qt = sh_quote(tmp), *uri = xasprintf("exec:zstd -1 -q > %s", qt);
+	char *qt = shell_word(tmp), *uri = xasprintf("exec:zstd -1 -q > %s", qt);
 	json_t *ret;
 	int rc = -1;
 

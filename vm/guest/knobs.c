@@ -180,7 +180,7 @@ static int clock_from_rtc(void)
 static int from_cmdline(const char *why_not_fw_cfg)
 {
 	char line[4096] = "", *save = NULL;
-	struct buf { char text[4096]; size_t len; } out = { "", 0 };
+	struct { char text[4096]; size_t len; } out = { "", 0 };
 	FILE *f = fopen("/proc/cmdline", "r");
 	bool marker = false;
 
